@@ -49,6 +49,10 @@ export interface Sys {
   capset(sets: CapSets, pid?: number): void;
   /** seccomp(SECCOMP_SET_MODE_FILTER) with a packed array of struct sock_filter (8 bytes each). */
   seccompSetFilter(program: Uint8Array, flags: number): void;
+  /** PR_SET_NAME: the calling thread's name (what ps/top show for the main thread), cut to 15 bytes. */
+  prctlSetName(name: string): void;
+  /** PR_GET_NAME */
+  prctlGetName(): string;
   getrlimit(resource: number): Rlimit;
   setrlimit(resource: number, limit: Rlimit): void;
   /** Replaces the whole process (all Bun threads included). Returns only by throwing. */
@@ -62,12 +66,15 @@ export interface Sys {
   /** openat2 with struct open_how {flags, mode, resolve}; RESOLVE_IN_ROOT etc. */
   openat2(dirfd: number, path: string, flags: number, mode: number, resolve: number): number;
   close(fd: number): void;
+  /** close_range(2): close (or with CLOSE_RANGE_CLOEXEC mark) fds first..last; init uses it so no fd leaks. */
+  closeRange(first: number, last: number, flags: number): void;
   dup3(oldfd: number, newfd: number, flags: number): void;
   pipe2(flags: number): [number, number];
   mknodat(dirfd: number, path: string, mode: number, dev: number): void;
   fchownat(dirfd: number, path: string, uid: number, gid: number, flags: number): void;
   fchmodat(dirfd: number, path: string, mode: number, flags: number): void;
   utimensat(dirfd: number, path: string, atime: TimeSpec, mtime: TimeSpec, flags: number): void;
+  readlinkat(dirfd: number, path: string): string;
   lsetxattr(path: string, name: string, value: Uint8Array, flags?: number): void;
   /** null when the attribute does not exist (ENODATA) */
   lgetxattr(path: string, name: string): Uint8Array | null;
