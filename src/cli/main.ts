@@ -1,22 +1,25 @@
 /**
  * Entry point of the single binary. Hidden modes (container init, supervisor) are dispatched before
  * anything else is loaded: they run inside fresh namespaces and must stay small. `--version` is answered
- * without loading the command table.
+ * without loading the command table, and with console.log: touching process.stdout builds Node's stream
+ * machinery, which alone costs ~10 ms at startup (measured). No top-level await: bytecode compilation
+ * (scripts/build) needs a module without it.
  */
 import { commit, version } from "../version.ts";
 
-async function main(argv: string[]): Promise<void> {
-  const hidden = argv[0];
-  if (hidden !== undefined && hidden.startsWith("__")) {
-    const { runHiddenMode } = await import("./_hidden.ts");
-    return runHiddenMode(hidden, argv.slice(1));
+function main(argv: string[]): Promise<void> {
+  const first = argv[0];
+  if (first !== undefined && first.startsWith("__")) {
+    return import("./_hidden.ts").then((m) => m.runHiddenMode(first, argv.slice(1)));
   }
-  if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
-    process.stdout.write(`bunker version ${version}, build ${commit}\n`);
-    return;
+  if (argv.length === 1 && (first === "--version" || first === "-v")) {
+    console.log(`bunker version ${version}, build ${commit}`);
+    return Promise.resolve();
   }
-  const { dispatch } = await import("./_dispatch.ts");
-  await dispatch(argv);
+  return import("./_dispatch.ts").then((m) => m.dispatch(argv));
 }
 
-await main(process.argv.slice(2));
+main(process.argv.slice(2)).catch((err: unknown) => {
+  console.error(`Error: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -10,7 +10,7 @@
  *   to it are passed as numbers from `ptr()`.
  * - errno is read through __errno_location() on the calling thread right after a call returned -1.
  */
-import { dlopen, ptr, read, toArrayBuffer, type Pointer } from "bun:ffi";
+import { dlopen, FFIType, ptr, read, type Pointer } from "bun:ffi";
 
 /** Raw syscall numbers for calls glibc does not wrap (or wraps too recently to rely on). */
 export const SYSCALL_NUMBERS = {
@@ -36,7 +36,7 @@ export function syscallNumber(name: SyscallName, arch: string = process.arch): n
 const I = "i32" as const;
 const U = "u32" as const;
 const P = "ptr" as const;
-const L = "i64_fast" as const; // ssize_t / long returns: numbers when they fit, which they always do here
+const L = FFIType.i64_fast; // ssize_t / long returns: numbers when they fit, which they always do here
 const U64 = "u64" as const;
 
 const SYMBOLS = {
@@ -64,6 +64,9 @@ const SYMBOLS = {
   prlimit64: { args: [I, I, P, P], returns: I },
   execve: { args: [P, P, P], returns: I },
   kill: { args: [I, I], returns: I },
+  sigaction: { args: [I, P, P], returns: I },
+  signal: { args: [I, "u64"], returns: "u64" },
+  sigprocmask: { args: [I, P, P], returns: I },
   syscall: { args: ["i64", "i64", "i64", "i64", "i64", "i64", "i64"], returns: L },
   // files
   openat: { args: [I, P, I, U], returns: I },
@@ -105,12 +108,6 @@ export function libc(): Lib["symbols"] {
 export function errno(): number {
   const loc = libc().__errno_location();
   return loc === null ? 0 : read.i32(loc as Pointer);
-}
-
-/** Reset errno, for calls whose -1 return is also a valid value (prctl options, for instance). */
-export function clearErrno(): void {
-  const loc = libc().__errno_location();
-  if (loc !== null) new Int32Array(toArrayBuffer(loc as Pointer, 0, 4))[0] = 0;
 }
 
 /** A NUL-terminated copy of `s`, or null when `s` is null. Refuses interior NULs: they would truncate paths. */

@@ -1,0 +1,100 @@
+/**
+ * The media types a registry speaks, and the one decision made from them: what a document is. Anything not
+ * listed is refused with a clear "unsupported" error rather than guessed at.
+ */
+import { UnsupportedError } from "./errors.ts";
+
+export const MT = {
+  dockerManifest: "application/vnd.docker.distribution.manifest.v2+json",
+  dockerList: "application/vnd.docker.distribution.manifest.list.v2+json",
+  dockerConfig: "application/vnd.docker.container.image.v1+json",
+  dockerLayer: "application/vnd.docker.image.rootfs.diff.tar.gzip",
+  dockerLayerZstd: "application/vnd.docker.image.rootfs.diff.tar.zstd",
+  dockerForeignLayer: "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+  schema1: "application/vnd.docker.distribution.manifest.v1+json",
+  schema1Signed: "application/vnd.docker.distribution.manifest.v1+prettyjws",
+  ociManifest: "application/vnd.oci.image.manifest.v1+json",
+  ociIndex: "application/vnd.oci.image.index.v1+json",
+  ociConfig: "application/vnd.oci.image.config.v1+json",
+  ociLayer: "application/vnd.oci.image.layer.v1.tar",
+  ociLayerGzip: "application/vnd.oci.image.layer.v1.tar+gzip",
+  ociLayerZstd: "application/vnd.oci.image.layer.v1.tar+zstd",
+  ociLayerNondist: "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+} as const;
+
+/** what we send in Accept: indexes first, so a multi-arch tag gives us the choice of platform */
+export const MANIFEST_ACCEPT = [MT.ociIndex, MT.dockerList, MT.ociManifest, MT.dockerManifest].join(", ");
+
+export type DocKind = "index" | "manifest";
+export type Compression = "gzip" | "zstd" | "none";
+
+export function docKind(mediaType: string): DocKind {
+  switch (mediaType) {
+    case MT.ociIndex:
+    case MT.dockerList:
+      return "index";
+    case MT.ociManifest:
+    case MT.dockerManifest:
+      return "manifest";
+    case MT.schema1:
+    case MT.schema1Signed:
+    case "application/json":
+      throw new UnsupportedError(
+        `unsupported manifest format: Docker Image manifest version 2, schema 1 (${mediaType}) is no longer supported; push the image again with a current client`,
+      );
+    default:
+      throw new UnsupportedError(`unsupported manifest media type: ${mediaType || "(none)"}`);
+  }
+}
+
+export function layerCompression(mediaType: string): Compression {
+  switch (mediaType) {
+    case MT.dockerLayer:
+    case MT.ociLayerGzip:
+      return "gzip";
+    case MT.dockerLayerZstd:
+    case MT.ociLayerZstd:
+      return "zstd";
+    case MT.ociLayer:
+    case "application/vnd.docker.image.rootfs.diff.tar":
+      return "none";
+    case MT.dockerForeignLayer:
+    case MT.ociLayerNondist:
+      throw new UnsupportedError(`unsupported layer media type: foreign/non-distributable layer (${mediaType})`);
+    default:
+      throw new UnsupportedError(`unsupported layer media type: ${mediaType || "(none)"}`);
+  }
+}
+
+export function isConfigType(mediaType: string): boolean {
+  return mediaType === MT.dockerConfig || mediaType === MT.ociConfig;
+}
+
+/**
+ * The media type of a document when the server's Content-Type is missing or generic: the document's own
+ * field, then its shape. A body that looks like both a manifest and an index is refused (ambiguous
+ * documents are a known confusion attack on registries).
+ */
+export function sniffMediaType(body: Uint8Array, contentType: string | null): string {
+  let doc: { mediaType?: unknown; manifests?: unknown; layers?: unknown; config?: unknown; schemaVersion?: unknown; fsLayers?: unknown };
+  try {
+    doc = JSON.parse(new TextDecoder().decode(body));
+  } catch {
+    throw new UnsupportedError("invalid manifest: not a JSON document");
+  }
+  if (doc === null || typeof doc !== "object") throw new UnsupportedError("invalid manifest: not a JSON object");
+  const hasManifests = doc.manifests !== undefined;
+  const hasLayers = doc.layers !== undefined || doc.config !== undefined;
+  if (hasManifests && hasLayers) throw new UnsupportedError("invalid manifest: document is both an index and an image manifest (ambiguous)");
+  if (doc.schemaVersion === 1 || doc.fsLayers !== undefined) docKind(MT.schema1);
+  const declared = typeof doc.mediaType === "string" ? doc.mediaType : undefined;
+  const ct = contentType?.split(";")[0]?.trim();
+  if (declared && ct && ct !== declared && ct !== "application/json" && ct !== "application/octet-stream") {
+    throw new UnsupportedError(`invalid manifest: Content-Type ${ct} does not match mediaType ${declared}`);
+  }
+  const mt = declared ?? (ct && ct !== "application/json" && ct !== "application/octet-stream" ? ct : hasManifests ? MT.ociIndex : MT.ociManifest);
+  const kind = docKind(mt);
+  if (kind === "index" && hasLayers) throw new UnsupportedError("invalid manifest: index document carries layers (ambiguous)");
+  if (kind === "manifest" && hasManifests) throw new UnsupportedError("invalid manifest: image manifest carries manifests (ambiguous)");
+  return mt;
+}
