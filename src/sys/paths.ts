@@ -42,11 +42,11 @@ export function makeDev(major: number, minor: number): number {
 /** glibc's major() of a dev_t (as found in stat's rdev or tar headers' inverse). */
 export function devMajor(dev: number | bigint): number {
   const d = BigInt(dev);
-  return Number(((d >> 8n) & 0xfffn) | ((d >> 32n) & ~0xfffn));
+  return Number(((d >> 8n) & 0xfffn) | ((d >> 32n) & 0xffff_f000n));
 }
 
 /** glibc's minor() of a dev_t. */
 export function devMinor(dev: number | bigint): number {
   const d = BigInt(dev);
-  return Number((d & 0xffn) | ((d >> 12n) & ~0xffn));
+  return Number((d & 0xffn) | ((d >> 12n) & 0xffff_ff00n));
 }

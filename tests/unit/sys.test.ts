@@ -129,10 +129,266 @@ describe("constants and helpers", () => {
     expect(makeDev(0, 0)).toBe(0);
     expect(makeDev(1, 3)).toBe(0x103); // /dev/null
     expect(makeDev(136, 0)).toBe(0x8800); // /dev/pts/0
-    expect(makeDev(259, 300)).toBe(0x12c0301 - 0x1000000 + 0x12c00 - 0x12c00 + (0x100 << 12) - 0x100000 + 0x100000 - 0x100000 + 0x100000 - 0x100000 + 0x100000 - 0x100000 + 0x100000 - 0x100000 + 0 || makeDev(259, 300));
+    expect(makeDev(259, 300)).toBe(0x11032c); // values from Python's os.makedev (glibc)
+    expect(makeDev(4097, 70000)).toBe(0x100011100170);
     const dev = makeDev(4097, 70000);
     expect([devMajor(dev), devMinor(dev)]).toEqual([4097, 70000]);
     expect(devMajor(statSync("/dev/null").rdev)).toBe(1);
     expect(devMinor(statSync("/dev/null").rdev)).toBe(3);
+  });
+});
+
+describe("LinuxSys (real kernel)", () => {
+  const sys = new LinuxSys();
+  let dir = "";
+  const opened: number[] = [];
+  /** track fds so a failing test still closes them */
+  const track = (fd: number) => (opened.push(fd), fd);
+  beforeEach(() => {
+    dir = mkdtempSync("/var/tmp/bunker-sys-");
+  });
+  afterEach(() => {
+    for (const fd of opened.splice(0)) {
+      try {
+        closeSync(fd);
+      } catch {}
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("openat, close, and EBADF on a second close", () => {
+    const p = join(dir, "f");
+    const fd = sys.openat(C.AT_FDCWD, p, C.O_CREAT | C.O_WRONLY | C.O_CLOEXEC, 0o600);
+    writeSync(fd, "hello");
+    sys.close(fd);
+    expect(readFileSync(p, "utf8")).toBe("hello");
+    expect(statSync(p).mode & 0o777).toBe(0o600);
+    expect(sysErrorOf(() => sys.close(fd)).code).toBe("EBADF");
+    const e = sysErrorOf(() => sys.openat(C.AT_FDCWD, join(dir, "missing"), C.O_RDONLY));
+    expect(e.message).toBe(`openat \`${join(dir, "missing")}\`: ENOENT (no such file or directory)`);
+  });
+
+  test("mknodat: whiteout char device 0/0 and a fifo; fchownat; fchmodat", () => {
+    sys.mknodat(C.AT_FDCWD, join(dir, "wh"), C.S_IFCHR | 0, makeDev(0, 0));
+    const st = lstatSync(join(dir, "wh"));
+    expect(st.isCharacterDevice()).toBe(true);
+    expect(st.rdev).toBe(0);
+    sys.mknodat(C.AT_FDCWD, join(dir, "fifo"), C.S_IFIFO | 0o644, 0);
+    expect(lstatSync(join(dir, "fifo")).isFIFO()).toBe(true);
+    sys.fchownat(C.AT_FDCWD, join(dir, "fifo"), 1234, 5678, 0);
+    expect([lstatSync(join(dir, "fifo")).uid, lstatSync(join(dir, "fifo")).gid]).toEqual([1234, 5678]);
+    symlinkSync("fifo", join(dir, "ln"));
+    sys.fchownat(C.AT_FDCWD, join(dir, "ln"), 42, 43, C.AT_SYMLINK_NOFOLLOW);
+    expect(lstatSync(join(dir, "ln")).uid).toBe(42);
+    expect(lstatSync(join(dir, "fifo")).uid).toBe(1234);
+    sys.fchmodat(C.AT_FDCWD, join(dir, "fifo"), 0o600, 0);
+    expect(lstatSync(join(dir, "fifo")).mode & 0o7777).toBe(0o600);
+    expect(sys.readlinkat(C.AT_FDCWD, join(dir, "ln"))).toBe("fifo");
+    expect(sysErrorOf(() => sys.mknodat(C.AT_FDCWD, join(dir, "fifo"), C.S_IFIFO, 0)).code).toBe("EEXIST");
+  });
+
+  test("utimensat keeps nanoseconds", () => {
+    const p = join(dir, "t");
+    writeFileSync(p, "");
+    sys.utimensat(C.AT_FDCWD, p, { sec: 1_600_000_000, nsec: 5 }, { sec: 1_700_000_000, nsec: 123_456_789 }, 0);
+    const st = statSync(p, { bigint: true });
+    expect(st.mtimeNs).toBe(1_700_000_000_123_456_789n);
+    expect(st.atimeNs).toBe(1_600_000_000_000_000_005n);
+  });
+
+  test("xattrs: set, get, list, remove; missing reads as null", () => {
+    const p = join(dir, "x");
+    writeFileSync(p, "");
+    sys.lsetxattr(p, "trusted.overlay.opaque", new TextEncoder().encode("y"));
+    expect(new TextDecoder().decode(sys.lgetxattr(p, "trusted.overlay.opaque")!)).toBe("y");
+    expect(sys.lgetxattr(p, "trusted.overlay.nothing")).toBeNull();
+    let user = true;
+    try {
+      sys.lsetxattr(p, "user.x", new Uint8Array(0));
+    } catch (e) {
+      // some filesystems refuse user xattrs; that must surface as a SysError with EOPNOTSUPP
+      expect(e).toBeInstanceOf(SysError);
+      expect((e as SysError).code).toBe("EOPNOTSUPP");
+      user = false;
+    }
+    if (user) {
+      expect(sys.lgetxattr(p, "user.x")).toEqual(new Uint8Array(0));
+      const big = new Uint8Array(3000).fill(7);
+      sys.lsetxattr(p, "user.x", big);
+      expect(sys.lgetxattr(p, "user.x")).toEqual(big);
+    }
+    expect(sys.llistxattr(p).sort()).toEqual(user ? ["trusted.overlay.opaque", "user.x"] : ["trusted.overlay.opaque"]);
+    sys.lremovexattr(p, "trusted.overlay.opaque");
+    expect(sys.lgetxattr(p, "trusted.overlay.opaque")).toBeNull();
+    const e = sysErrorOf(() => sys.lremovexattr(p, "trusted.overlay.opaque"));
+    expect([e.code, e.path]).toEqual(["ENODATA", p]);
+  });
+
+  test("openat2 RESOLVE_IN_ROOT confines symlinks to the root", () => {
+    const root = join(dir, "root");
+    mkdirSync(join(root, "etc"), { recursive: true });
+    writeFileSync(join(root, "etc/passwd"), "inside\n");
+    symlinkSync("../../etc/passwd", join(root, "rel"));
+    symlinkSync("/etc/passwd", join(root, "abs"));
+    for (const name of ["rel", "abs", "/abs", "../../../abs"]) {
+      const fd = track(openInRoot(sys, root, name, C.O_RDONLY | C.O_CLOEXEC));
+      const buf = Buffer.alloc(64);
+      expect(buf.subarray(0, readSync(fd, buf)).toString()).toBe("inside\n");
+      expect(fdPath(fd)).toBe(join(root, "etc/passwd"));
+    }
+    // without the confinement the absolute link reaches the host's file
+    const host = track(sys.openat(C.AT_FDCWD, join(root, "abs"), C.O_RDONLY | C.O_CLOEXEC));
+    expect(fdPath(host)).toBe("/etc/passwd");
+    // RESOLVE_BENEATH refuses to leave instead of confining
+    const rootFd = track(sys.openat(C.AT_FDCWD, root, C.O_PATH | C.O_DIRECTORY | C.O_CLOEXEC));
+    expect(sysErrorOf(() => sys.openat2(rootFd, "rel", C.O_RDONLY, 0, C.RESOLVE_BENEATH)).code).toBe("EXDEV");
+    // O_CREAT inside the root with a mode
+    const created = track(openInRoot(sys, root, "/etc/new", C.O_CREAT | C.O_WRONLY | C.O_CLOEXEC, 0o640));
+    expect(fdPath(created)).toBe(join(root, "etc/new"));
+    expect(statSync(join(root, "etc/new")).mode & 0o777).toBe(0o640 & ~process.umask());
+  });
+
+  test("flock: LOCK_EX|LOCK_NB conflicts on a second open file description", () => {
+    const p = join(dir, "lock");
+    const a = track(sys.openat(C.AT_FDCWD, p, C.O_CREAT | C.O_RDWR | C.O_CLOEXEC, 0o600));
+    const b = track(sys.openat(C.AT_FDCWD, p, C.O_RDWR | C.O_CLOEXEC));
+    sys.flock(a, C.LOCK_EX | C.LOCK_NB);
+    const e = sysErrorOf(() => sys.flock(b, C.LOCK_EX | C.LOCK_NB));
+    expect([e.syscall, e.code]).toEqual(["flock", "EAGAIN"]);
+    sys.flock(a, C.LOCK_UN);
+    sys.flock(b, C.LOCK_EX | C.LOCK_NB);
+  });
+
+  test("errors name the call and the path", () => {
+    const target = join(dir, "no/such/dir");
+    const e = sysErrorOf(() => sys.mount("tmpfs", target, "tmpfs", 0, "size=1m"));
+    expect([e.syscall, e.code, e.path]).toEqual(["mount", "ENOENT", target]);
+    expect(e.message).toBe(`mount \`${target}\`: ENOENT (no such file or directory)`);
+    expect(sysErrorOf(() => sys.umount2(target, C.MNT_DETACH)).code).toBe("ENOENT");
+    expect(sysErrorOf(() => sys.pivotRoot(target, target)).code).toBe("ENOENT");
+    expect(sysErrorOf(() => sys.chdir(target)).message).toContain(`chdir \`${target}\`: ENOENT`);
+    expect(sysErrorOf(() => sys.setns(-1, C.CLONE_NEWNET)).code).toBe("EBADF");
+    expect(() => sys.openat(C.AT_FDCWD, "a\0b", C.O_RDONLY)).toThrow(TypeError);
+  });
+
+  test("netlink socket: bind, send a dump request, receive links", () => {
+    const fd = track(sys.socket(C.AF_NETLINK, C.SOCK_RAW | C.SOCK_CLOEXEC, C.NETLINK_ROUTE));
+    const sa = new DataView(new ArrayBuffer(12)); // sockaddr_nl {family, pad, pid, groups}
+    sa.setUint16(0, C.AF_NETLINK, true);
+    sys.bind(fd, new Uint8Array(sa.buffer));
+    const req = new DataView(new ArrayBuffer(32)); // nlmsghdr + ifinfomsg
+    req.setUint32(0, 32, true);
+    req.setUint16(4, 18, true); // RTM_GETLINK
+    req.setUint16(6, 0x1 | 0x300, true); // NLM_F_REQUEST | NLM_F_DUMP
+    req.setUint32(8, 1, true);
+    expect(sys.send(fd, new Uint8Array(req.buffer))).toBe(32);
+    const buf = new Uint8Array(65536);
+    const n = sys.recv(fd, buf);
+    expect(n).toBeGreaterThan(16);
+    expect(new DataView(buf.buffer).getUint16(4, true)).toBe(16); // RTM_NEWLINK
+    sys.setsockopt(fd, C.SOL_SOCKET, C.SO_RCVBUF, new Uint8Array(new Int32Array([1 << 20]).buffer));
+  });
+
+  test("pipe2, dup3, close-on-exec flag", () => {
+    const [r, w] = sys.pipe2(C.O_CLOEXEC);
+    track(r), track(w);
+    expect(readFileSync(`/proc/self/fdinfo/${r}`, "utf8")).toMatch(/flags:\s+0*2\d{6}/);
+    writeSync(w, "ping");
+    const buf = Buffer.alloc(8);
+    expect(buf.subarray(0, readSync(r, buf)).toString()).toBe("ping");
+    const spare = track(sys.openat(C.AT_FDCWD, "/dev/null", C.O_RDONLY | C.O_CLOEXEC));
+    sys.dup3(w, spare, 0);
+    expect(fdPath(spare)).toMatch(/^pipe:\[\d+\]$/);
+  });
+
+  test("harmless process calls: prctl, capget, rlimits, umask, kill 0, pidfd", () => {
+    expect([0, 1]).toContain(sys.prctl(C.PR_GET_NO_NEW_PRIVS));
+    expect(sys.prctl(C.PR_CAPBSET_READ, CAPABILITIES.CAP_CHOWN!)).toBe(1);
+    const name = sys.prctlGetName();
+    expect(name.length).toBeGreaterThan(0);
+    sys.prctlSetName("bunker-test-name-too-long");
+    expect(sys.prctlGetName()).toBe("bunker-test-nam");
+    sys.prctlSetName(name);
+    const eff = BigInt("0x" + /CapEff:\s*([0-9a-f]+)/.exec(readFileSync("/proc/self/status", "utf8"))![1]);
+    expect(sys.capget().effective).toBe(eff);
+    const lim = sys.getrlimit(C.RLIMIT_NOFILE);
+    expect(lim.soft).toBeGreaterThan(0n);
+    expect(lim.soft <= lim.hard).toBe(true);
+    sys.setrlimit(C.RLIMIT_NOFILE, lim);
+    const old = sys.umask(0o027);
+    expect(sys.umask(old)).toBe(0o027);
+    sys.kill(process.pid, 0);
+    const pidfd = track(sys.pidfdOpen(process.pid));
+    sys.pidfdSendSignal(pidfd, 0);
+    expect(sysErrorOf(() => sys.prctl(-1)).code).toBe("EINVAL");
+  });
+
+  test("pty: open, set and read the window size", () => {
+    const pty = openPty(linuxSys());
+    track(pty.master), track(pty.slave);
+    expect(pty.slavePath).toMatch(/^\/dev\/pts\/\d+$/);
+    expect(fdPath(pty.slave)).toBe(pty.slavePath);
+    setWinsize(pty.master, 40, 132);
+    expect(getWinsize(pty.slave)).toEqual({ rows: 40, cols: 132 });
+  });
+
+  test("execve fails cleanly in-process", () => {
+    const e = sysErrorOf(() => sys.execve(join(dir, "nope"), ["nope"], []));
+    expect(e.message).toBe(`execve \`${join(dir, "nope")}\`: ENOENT (no such file or directory)`);
+  });
+});
+
+describe("LinuxSys in a child process (replaces or changes the whole process)", () => {
+  test("execve replaces Bun: argv, env, default signal dispositions", () => {
+    const echo = child(`S.linuxSys().execve("/bin/echo", ["echo", "hello", "two words"], []);`);
+    expect(echo).toEqual({ code: 0, out: "hello two words\n", err: "" });
+    const env = child(`S.linuxSys().execve("/usr/bin/env", ["env"], ["A=1", "B=x y"]);`);
+    expect(env.out).toBe("A=1\nB=x y\n");
+    // Bun ignores SIGPIPE/SIGXFSZ; the new program must not inherit that
+    const sig = child(`S.linuxSys().execve("/bin/grep", ["grep", "-E", "^Sig(Ign|Blk)", "/proc/self/status"], []);`);
+    expect(sig.out).toBe("SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
+  });
+
+  test("namespaces: unshare, private /, tmpfs mount, sethostname, then execve", () => {
+    const dir = mkdtempSync("/var/tmp/bunker-sys-ns-");
+    try {
+      const r = child(`
+        const sys = S.linuxSys();
+        sys.unshare(S.CLONE_NEWNS | S.CLONE_NEWUTS);
+        sys.mount(null, "/", null, S.MS_REC | S.MS_PRIVATE);
+        sys.mount("tmpfs", ${JSON.stringify(dir)}, "tmpfs", S.MS_NOSUID | S.MS_NODEV, "size=1m,mode=0711");
+        sys.sethostname("bunker-ns-test");
+        sys.execve("/bin/sh", ["sh", "-c", "hostname; grep -c ' ${dir} tmpfs ' /proc/self/mounts"], []);
+      `);
+      expect(r).toEqual({ code: 0, out: "bunker-ns-test\n1\n", err: "" });
+      // nothing leaked to the host
+      expect(readFileSync("/proc/self/mounts", "utf8")).not.toContain(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("seccomp filter survives execve: uname gets EPERM", () => {
+    const uname = process.arch === "arm64" ? 160 : 63;
+    const r = child(`
+      const sys = S.linuxSys();
+      const f = new DataView(new ArrayBuffer(32));
+      const ins = (i, code, jt, jf, k) => { f.setUint16(i*8, code, true); f.setUint8(i*8+2, jt); f.setUint8(i*8+3, jf); f.setUint32(i*8+4, k, true); };
+      ins(0, 0x20, 0, 0, 0);                        // ld [nr]
+      ins(1, 0x15, 0, 1, ${uname});                 // jeq uname ? next : skip
+      ins(2, 0x06, 0, 0, S.SECCOMP_RET_ERRNO | 1);  // ret ERRNO(EPERM)
+      ins(3, 0x06, 0, 0, S.SECCOMP_RET_ALLOW);      // ret ALLOW
+      sys.prctl(S.PR_SET_NO_NEW_PRIVS, 1);
+      sys.seccompSetFilter(new Uint8Array(f.buffer), 0);
+      console.log(sys.prctl(S.PR_GET_SECCOMP));
+      sys.execve("/bin/uname", ["uname"], []);
+    `);
+    expect(r.out).toBe("2\n");
+    expect(r.err).toContain("uname");
+    expect(r.code).not.toBe(0);
+  });
+
+  test("seccomp refuses a malformed program before the kernel sees it", () => {
+    expect(sysErrorOf(() => new LinuxSys().seccompSetFilter(new Uint8Array(7), 0)).code).toBe("EINVAL");
   });
 });
