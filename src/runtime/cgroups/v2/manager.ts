@@ -1,0 +1,168 @@
+/**
+ * cgroup v2 (unified): one directory <root>/<parent>/<id>. Controllers must be enabled top-down in each
+ * ancestor's cgroup.subtree_control, and the "no internal processes" rule means the parent dir itself
+ * never holds tasks. Device control on v2 needs a BPF program (not done here: see devices note in index).
+ */
+import { totalmem } from "node:os";
+import { join } from "node:path";
+import type { CgroupManager, CgroupStats, CgroupSysInfo, ManagerOptions, Resources } from "../types.ts";
+import { appendCg, hasFile, removeEmpty, mkdirCg, readCgOr, readKeyed, readNumber, readPids, rmdirCg, waitFor, writeCg } from "../_fs.ts";
+import { normalizeResources, validateResources } from "../validate.ts";
+import type { V2Controller } from "./controller.ts";
+import { cpuV2 } from "./cpu.ts";
+import { cpusetV2 } from "./cpuset.ts";
+import { isFrozenV2, setFrozenV2 } from "./freezer.ts";
+import { memoryV2 } from "./memory.ts";
+import { pidsV2 } from "./pids.ts";
+
+const CONTROLLERS: readonly V2Controller[] = [cpusetV2, cpuV2, memoryV2, pidsV2];
+/** enabled as well so the container is accounted (io stats), though no flag sets them yet */
+const WANTED = ["cpuset", "cpu", "io", "memory", "pids", "hugetlb"];
+
+export class CgroupV2 implements CgroupManager {
+  readonly version = 2 as const;
+  readonly paths: Record<string, string>;
+  readonly #dir: string;
+  readonly #opts: Required<Pick<ManagerOptions, "timeoutMs">> & ManagerOptions;
+
+  constructor(id: string, opts: ManagerOptions) {
+    this.#opts = { timeoutMs: 5000, ...opts };
+    this.#dir = join(opts.root, opts.parent, id);
+    // one dir serves every controller; "unified" is the key the mount code looks for
+    this.paths = { unified: this.#dir };
+  }
+
+  /** controllers the root offers (cgroup.controllers of the hierarchy root) */
+  available(): string[] {
+    return readCgOr(this.#opts.root, "cgroup.controllers", "").split(/\s+/).filter(Boolean);
+  }
+
+  sysInfo(): CgroupSysInfo {
+    const have = new Set(this.available());
+    const parent = join(this.#opts.root, this.#opts.parent);
+    const cpusetDir = hasFile(parent, "cpuset.cpus.effective") ? parent : this.#opts.root;
+    return {
+      memoryLimit: have.has("memory"),
+      // memory.swap.max exists only with swap accounting; the parent (made first) tells us
+      swapLimit: have.has("memory") && hasFile(parent, "memory.swap.max"),
+      memoryReservation: have.has("memory"),
+      pidsLimit: have.has("pids"),
+      cpuShares: have.has("cpu"),
+      cpuCfs: have.has("cpu"),
+      cpuset: have.has("cpuset"),
+      cpus: readCgOr(cpusetDir, "cpuset.cpus.effective", `0-${Math.max(this.#numCpu() - 1, 0)}`),
+      mems: readCgOr(cpusetDir, "cpuset.mems.effective", "0"),
+      numCpu: this.#numCpu(),
+    };
+  }
+
+  create(resources: Resources): string[] {
+    this.#enableControllers();
+    const { resources: r, warnings } = validateResources(normalizeResources(resources), this.sysInfo());
+    mkdirCg(this.#dir);
+    try {
+      this.#apply(r, true);
+    } catch (e) {
+      removeEmpty(this.#dir); // nothing joined yet: leave no half-made cgroup behind a failed `run`
+      throw e;
+    }
+    return warnings;
+  }
+
+  update(resources: Resources): string[] {
+    const { resources: r, warnings } = validateResources(resources, this.sysInfo(), true);
+    this.#apply(r, false);
+    return warnings;
+  }
+
+  procsFiles(): string[] {
+    return [join(this.#dir, "cgroup.procs")];
+  }
+
+  addProcess(pid: number): void {
+    appendCg(this.#dir, "cgroup.procs", pid);
+  }
+
+  async freeze(): Promise<void> {
+    await setFrozenV2(this.#dir, true, this.#opts.timeoutMs);
+  }
+
+  async thaw(): Promise<void> {
+    await setFrozenV2(this.#dir, false, this.#opts.timeoutMs);
+  }
+
+  frozen(): boolean {
+    return isFrozenV2(this.#dir);
+  }
+
+  pids(): number[] {
+    return readPids(this.#dir);
+  }
+
+  stats(): CgroupStats {
+    const d = this.#dir;
+    const max = readCgOr(d, "memory.max", "max");
+    return {
+      memoryUsage: readNumber(d, "memory.current"),
+      memoryLimit: /^\d+$/.test(max) ? Math.min(Number(max), totalmem()) : totalmem(),
+      cpuUsageNs: (readKeyed(d, "cpu.stat").get("usage_usec") ?? 0) * 1000,
+      pids: readNumber(d, "pids.current", this.pids().length),
+    };
+  }
+
+  oomKilled(): boolean {
+    return (readKeyed(this.#dir, "memory.events").get("oom_kill") ?? 0) > 0;
+  }
+
+  async destroy(): Promise<void> {
+    const d = this.#dir;
+    if (this.pids().length > 0) {
+      // cgroup.kill (Linux 5.14+) kills every task race-free, frozen ones included
+      if (hasFile(d, "cgroup.kill") && !this.#opts.kill) writeCg(d, "cgroup.kill", "1");
+      const kill = this.#opts.kill ?? ((pid: number) => process.kill(pid, "SIGKILL"));
+      await waitFor(() => {
+        const left = this.pids();
+        for (const pid of left) {
+          try {
+            kill(pid);
+          } catch {
+            // ESRCH
+          }
+        }
+        return left.length === 0;
+      }, this.#opts.timeoutMs);
+    }
+    await rmdirCg(d, this.#opts.timeoutMs);
+  }
+
+  #numCpu(): number {
+    return this.#opts.numCpu ?? navigator.hardwareConcurrency;
+  }
+
+  /** "+cpu +memory …" in each ancestor's subtree_control, limited to what that level offers. */
+  #enableControllers(): void {
+    const parts = this.#opts.parent.split("/").filter(Boolean);
+    let dir = this.#opts.root;
+    for (let i = 0; i <= parts.length; i++) {
+      if (i > 0) mkdirCg(dir);
+      const offered = new Set(words(readCgOr(dir, "cgroup.controllers", "")));
+      const enabled = new Set(words(readCgOr(dir, "cgroup.subtree_control", "")));
+      const want = WANTED.filter((c) => offered.has(c) && !enabled.has(c));
+      if (want.length > 0) writeCg(dir, "cgroup.subtree_control", want.map((c) => `+${c}`).join(" "));
+      if (i < parts.length) dir = join(dir, parts[i]!);
+    }
+  }
+
+  #apply(r: Resources, create: boolean): void {
+    const enabled = new Set(words(readCgOr(join(this.#opts.root, this.#opts.parent), "cgroup.subtree_control", "")));
+    for (const c of CONTROLLERS) {
+      if (!enabled.has(c.name)) continue;
+      c.apply(this.#dir, r, create);
+    }
+  }
+}
+
+/** controller names from a cgroup.controllers / subtree_control text ("+cpu" as a fixture holds it, too) */
+function words(text: string): string[] {
+  return text.split(/\s+/).filter(Boolean).map((w) => w.replace(/^[+]/, ""));
+}
