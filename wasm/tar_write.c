@@ -116,7 +116,7 @@ EXPORT(tw_encode) i32 tw_encode(void) {
   i64 mtime = (i64)mt;
   u32 nsec = (u32)args[A_NSEC];
   u64 dmaj = (u64)args[A_DEVMAJOR], dmin = (u64)args[A_DEVMINOR];
-  if (dmaj >= 07777777 || dmin >= 07777777) return TW_ERR_DEV;
+  if (dmaj > 07777777 || dmin > 07777777) return TW_ERR_DEV;
 
   pax_len = 0;
   pax_overflow = 0;
@@ -127,12 +127,13 @@ EXPORT(tw_encode) i32 tw_encode(void) {
     if (ko + kl > IN_MAX || vo + vl > IN_MAX) return TW_ERR_ARGS;
     pax_add("SCHILY.xattr.", in + ko, kl, in + vo, vl);
   }
-  int big_gid = gid >= 07777777, big_uid = uid >= 07777777, big_size = size >= 077777777777ull;
+  /* the largest values 7 and 11 octal digits hold; beyond them (uid 8^7, size 8 GiB) pax takes over */
+  int big_gid = gid > 07777777, big_uid = uid > 07777777, big_size = size > 077777777777ull;
   if (big_gid) pax_num("gid", gid);
   if (glen > 32 || !is_ascii(gname, glen)) pax_add("gname", NULL, 0, gname, glen);
   if (llen > 100 || !is_ascii(link, llen)) pax_add("linkpath", NULL, 0, link, llen);
   int keep_ns = ((u32)args[A_FLAGS] & FLAG_KEEP_NSEC) && nsec;
-  int big_mtime = mtime < 0 || mtime >= 077777777777ll;
+  int big_mtime = mtime < 0 || mtime > 077777777777ll;
   if (keep_ns || big_mtime) {
     u8 b[40], *p = b;
     i64 s = mtime;
@@ -170,7 +171,7 @@ EXPORT(tw_encode) i32 tw_encode(void) {
   if (pax_overflow) return TW_ERR_TOO_BIG;
 
   u8 *o = outb;
-  u64 hdr_mtime = mtime < 0 ? 0 : mtime >= 077777777777ll ? 077777777777ull : (u64)mtime;
+  u64 hdr_mtime = mtime < 0 ? 0 : mtime > 077777777777ll ? 077777777777ull : (u64)mtime;
   if (pax_len) {
     memset(o, 0, 512);
     /* "PaxHeaders.0/<base>": fixed, like Go; GNU's %p (pid) would break determinism */
