@@ -1,5 +1,10 @@
 /** Hidden modes of the binary, used by bunker itself (never typed by users). */
-const modes: Record<string, () => Promise<(args: string[]) => Promise<void> | void>> = {};
+const modes: Record<string, () => Promise<(args: string[]) => Promise<void> | void>> = {
+  // container init: runs inside the new namespaces and ends in execve (src/runtime/init)
+  __init: () => import("../runtime/init/main.ts").then((m) => m.main),
+  // per-container supervisor of a detached container (src/engine/containers/supervise.ts)
+  __supervise: () => import("../engine/containers/supervise.ts").then((m) => m.superviseMain),
+};
 
 export async function runHiddenMode(name: string, args: string[]): Promise<void> {
   const load = modes[name];
