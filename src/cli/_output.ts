@@ -1,12 +1,12 @@
 /** Docker-shaped output: tabwriter tables, human sizes and durations. */
 
-/** Go's tabwriter as Docker uses it (minwidth 0, padding 3): columns padded to the widest cell. */
+/** Go's tabwriter as Docker sets it up (minwidth 10, padding 3): a cell is max(10, widest + 3) wide. */
 export function renderTable(header: string[], rows: string[][]): string {
   const all = [header, ...rows];
   const widths = header.map((_, c) => Math.max(...all.map((r) => (r[c] ?? "").length)));
   const lines = all.map((r) =>
     r
-      .map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]! + 3)))
+      .map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(Math.max(10, widths[c]! + 3))))
       .join("")
       .trimEnd(),
   );
