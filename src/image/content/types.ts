@@ -56,3 +56,19 @@ export interface Manager {
 }
 
 export interface ContentStore extends Provider, Ingester, Manager {}
+
+export interface IngestStatus {
+  ref: string;
+  /** bytes written so far: where a resumed copy starts */
+  offset: number;
+  startedAt: Date;
+  updatedAt: Date;
+}
+
+/** unfinished ingests (containerd's IngestManager): resume points and cleanup */
+export interface IngestManager {
+  status(ref: string): Promise<IngestStatus | null>;
+  listIngests(): Promise<IngestStatus[]>;
+  /** drops an unfinished ingest; a no-op when there is none */
+  abortIngest(ref: string): Promise<void>;
+}
