@@ -106,3 +106,10 @@ function statusText(status: number): string {
   };
   return names[status] ?? "";
 }
+
+/** a network error's message without Bun's "For more information, pass `verbose: true`…" tail */
+export function netMessage(err: unknown): string {
+  const m = err instanceof Error ? err.message : String(err);
+  if ((err as { code?: string })?.code === "ECONNREFUSED") return "connect: connection refused";
+  return m.replace(/\.? For more information, pass `verbose: true`.*$/s, "").replace(/^TransportError: /, "");
+}
