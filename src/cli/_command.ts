@@ -66,7 +66,8 @@ function plural(n: number): string {
 function toCittyArgs(spec: CommandSpec<FlagDefs>): ArgsDef {
   const args: ArgsDef = {};
   for (const p of spec.positionals ?? []) {
-    args[p.name] = { type: "positional", description: p.description, required: p.required ?? false };
+    // arity is checked by checkArgCount with Docker's wording; citty must never refuse first
+    args[p.name] = { type: "positional", description: p.description, required: false };
   }
   for (const [name, f] of Object.entries(spec.flags)) {
     if (f.hidden) continue;
