@@ -1,7 +1,7 @@
 import { BunkerError, UsageError } from "../../errors.ts";
 import { storeCredentials } from "../../registry/credentials.ts";
 import { verifyLogin } from "../../registry/login.ts";
-import { DEFAULT_DOMAIN } from "../../registry/reference.ts";
+import { DEFAULT_DOMAIN } from "../../image/reference.ts";
 import type { CommandSpec } from "../_command.ts";
 import { log } from "../_log.ts";
 

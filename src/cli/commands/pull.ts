@@ -2,7 +2,7 @@ import { BunkerError } from "../../errors.ts";
 import { pullImage } from "../../engine/distribution/pull.ts";
 import { withStore } from "../../engine/distribution/stores.ts";
 import { parsePlatform } from "../../registry/platform.ts";
-import { familiarName, formatReference, localName, parseReference, withDefaultTag } from "../../registry/reference.ts";
+import { familiarName, formatReference, localName, parseReference, withDefaultTag } from "../../image/reference.ts";
 import type { CommandSpec } from "../_command.ts";
 import { progressSink } from "../_progress.ts";
 

@@ -1,7 +1,7 @@
 import { BunkerError } from "../../errors.ts";
 import { pushImage } from "../../engine/distribution/push.ts";
 import { withStore } from "../../engine/distribution/stores.ts";
-import { fullName, localName, parseReference, withDefaultTag } from "../../registry/reference.ts";
+import { fullName, localName, parseReference, withDefaultTag } from "../../image/reference.ts";
 import type { CommandSpec } from "../_command.ts";
 import { progressSink } from "../_progress.ts";
 

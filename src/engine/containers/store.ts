@@ -25,6 +25,8 @@ export const cpaths = {
   merged: (id: string) => join(dirs.containers(), id, "merged"),
   runDir: (id: string) => join(paths().run, "containers", id),
   live: (id: string) => join(paths().run, "containers", id, "live.json"),
+  /** the last exit code of an --rm container, for a `wait` that loses the race with its removal */
+  exit: (id: string) => join(paths().run, "exits", id),
   names: () => join(dirs.containers(), "_names"),
   name: (name: string) => join(dirs.containers(), "_names", name),
 };
@@ -95,26 +97,24 @@ function nameOwner(name: string): string | null {
 
 export function nameConflict(name: string, owner: string): ConflictError {
   return new ConflictError(
-    `Conflict. The container name "/${name}" is already in use by container "${owner}". You have to remove (or rename) that container to be able to reuse that name.`,
+    `Error response from daemon: Conflict. The container name "/${name}" is already in use by container "${owner}". You have to remove (or rename) that container to be able to reuse that name.`,
     125,
   );
 }
 
-/**
- * Writes a new record with its name reserved. `build` runs inside the lock only to produce the record;
- * the container dir is created before the name file so a crash leaves at most a dangling name, which
- * reads as free (its owner has no config.json).
- */
+/** Writes a new record with its name reserved, under the global lock (the name check and the write are one step). */
 export function insertRecord(rec: ContainerRecord, exitCode = 125): void {
   const name = rec.Name.slice(1);
   withLock("containers", () => {
     const owner = nameOwner(name);
     if (owner !== null) throw Object.assign(nameConflict(name, owner), { exitCode });
+    // name first: a crash before config.json leaves a name whose owner does not exist (reads as free);
+    // the other order could leave a container whose name a later create takes too
+    mkdirSync(cpaths.names(), { recursive: true, mode: 0o700 });
+    writeFileSync(cpaths.name(name), rec.Id);
     mkdirSync(cpaths.dir(rec.Id), { recursive: true, mode: 0o710 });
     writeJsonAtomic(cpaths.state(rec.Id), emptyState());
     saveRecord(rec);
-    mkdirSync(cpaths.names(), { recursive: true, mode: 0o700 });
-    writeFileSync(cpaths.name(name), rec.Id);
   });
 }
 
@@ -138,6 +138,9 @@ export function deleteRecord(id: string): void {
   withLock("containers", () => {
     const rec = loadRecord(id);
     if (rec && nameOwner(rec.Name.slice(1)) === id) rmQuiet(cpaths.name(rec.Name.slice(1)));
+    // config.json first: from then on the container does not exist for anyone, so no reader can
+    // see a record whose state.json is already gone (it would read as a fresh "created" container)
+    rmQuiet(cpaths.config(id));
     rmSync(cpaths.dir(id), { recursive: true, force: true });
   });
   clearLive(id);

@@ -13,6 +13,10 @@ export interface RestartPolicy {
 
 export interface HostConfig {
   Binds: string[] | null;
+  /** --mount values in the API's shape */
+  Mounts?: unknown[];
+  /** --tmpfs target -> options */
+  Tmpfs?: Record<string, string> | null;
   ContainerIDFile: string;
   LogConfig: { Type: string; Config: Record<string, string> };
   NetworkMode: string;
@@ -95,7 +99,8 @@ export interface ContainerRecord {
   AppArmorProfile: string;
   HostConfig: HostConfig;
   GraphDriver: { Name: string; Data: Record<string, string> };
-  Mounts: unknown[];
+  /** Docker's Mounts: { Type, Name?, Source, Destination, Mode, RW, ... } */
+  Mounts: Array<{ Type?: string; Name?: string }>;
   Config: ContainerConfig;
   /** bunker's own data, not shown by inspect */
   Bunker: BunkerExtras;
@@ -104,11 +109,16 @@ export interface ContainerRecord {
 export interface BunkerExtras {
   /** snapshot dirs of the image, top-most first (overlay lowerdir order) */
   Lower: string[];
+  /** the runtime mounts planned at create (volumes, binds, tmpfs), in order */
+  MountSpecs?: import("../../runtime/spec.ts").MountSpec[];
   /** resolved identity, so start never has to read the image again */
   Uid: number;
   Gid: number;
   Gids: number[];
+  /** HOME from the user's passwd entry, when the env does not set one */
+  Home?: string;
   SeccompUnconfined: boolean;
+  NoNewPrivileges: boolean;
   /** --log-opt max-size / max-file as numbers */
   LogMaxSize: number;
   LogMaxFiles: number;

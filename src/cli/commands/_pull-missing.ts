@@ -1,0 +1,19 @@
+/**
+ * run/create pull a missing image like Docker: the pull's lines go to stderr (stdout belongs to the
+ * container), and `--pull never` would skip it (not offered yet).
+ */
+import type { MissingImageHooks } from "../../engine/containers/image-source.ts";
+import { pullImage } from "../../engine/distribution/pull.ts";
+import { withStore } from "../../engine/distribution/stores.ts";
+import { familiarName, formatReference, localName, parseReference, withDefaultTag } from "../../registry/reference.ts";
+import { log } from "../_log.ts";
+
+export const pullMissing: MissingImageHooks = {
+  note: (msg) => log.error(msg),
+  async pull(image: string) {
+    const ref = withDefaultTag(parseReference(image));
+    process.stderr.write(`${ref.tag ?? ref.digest}: Pulling from ${familiarName(ref)}\n`);
+    const r = await withStore(`pull ${localName(ref)}`, (parts) => pullImage(ref, parts, {}));
+    process.stderr.write(`Digest: ${r.digest}\nStatus: Downloaded newer image for ${formatReference(ref, true)}\n`);
+  },
+};

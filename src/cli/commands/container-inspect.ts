@@ -1,0 +1,34 @@
+import { inspectView, refresh } from "../../engine/containers/index.ts";
+import { errorMessage } from "../../errors.ts";
+import type { CommandSpec } from "../_command.ts";
+import { log } from "../_log.ts";
+import { formatTemplate } from "../_template.ts";
+
+const flags = {
+  format: { type: "string" as const, alias: "f", description: "Format output using a custom template" },
+  size: { type: "boolean" as const, alias: "s", description: "Display total file sizes" },
+};
+
+const spec: CommandSpec<typeof flags> = {
+  name: "container inspect",
+  description: "Display detailed information on one or more containers",
+  flags,
+  positionals: [{ name: "CONTAINER", description: "containers" }],
+  args: { min: 1 },
+  async run({ flags, positionals }) {
+    const out: unknown[] = [];
+    let failed = false;
+    for (const ref of positionals) {
+      try {
+        out.push(inspectView(await refresh(ref), flags.size));
+      } catch (e) {
+        failed = true;
+        log.error(errorMessage(e));
+      }
+    }
+    if (flags.format) for (const v of out) process.stdout.write(`${formatTemplate(flags.format, v)}\n`);
+    else process.stdout.write(`${JSON.stringify(out, null, 4)}\n`);
+    return failed ? 1 : 0;
+  },
+};
+export default spec;

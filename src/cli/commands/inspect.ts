@@ -1,0 +1,55 @@
+import { inspectView, refresh } from "../../engine/containers/index.ts";
+import { errorMessage, NotFoundError } from "../../errors.ts";
+import type { CommandSpec } from "../_command.ts";
+import { log } from "../_log.ts";
+import { formatTemplate } from "../_template.ts";
+
+const flags = {
+  format: { type: "string" as const, alias: "f", description: "Format output using a custom template" },
+  type: { type: "string" as const, description: "Return JSON for specified type" },
+  size: { type: "boolean" as const, alias: "s", description: "Display total file sizes if the type is container" },
+};
+
+/** containers first, then images (Docker's generic inspect); null when neither knows the name */
+async function lookup(ref: string, type: string | undefined, size: boolean): Promise<unknown | null> {
+  if (type === undefined || type === "container") {
+    try {
+      return inspectView(await refresh(ref), size);
+    } catch (e) {
+      if (!(e instanceof NotFoundError)) throw e;
+    }
+  }
+  if (type === undefined || type === "image") {
+    const { inspectImages, openImageStore } = await import("../../engine/images/index.ts");
+    const r = await inspectImages(await openImageStore(), [ref]);
+    if (r.found[0]) return r.found[0];
+  }
+  return null;
+}
+
+const spec: CommandSpec<typeof flags> = {
+  name: "inspect",
+  description: "Return low-level information on Docker objects",
+  flags,
+  positionals: [{ name: "NAME|ID", description: "objects" }],
+  args: { min: 1 },
+  async run({ flags, positionals }) {
+    const out: unknown[] = [];
+    let failed = false;
+    for (const ref of positionals) {
+      try {
+        const v = await lookup(ref, flags.type, flags.size);
+        if (v === null) throw new Error(`Error: No such object: ${ref}`);
+        out.push(v);
+      } catch (e) {
+        failed = true;
+        log.error(errorMessage(e));
+      }
+    }
+    if (flags.format) {
+      for (const v of out) process.stdout.write(`${formatTemplate(flags.format, v)}\n`);
+    } else process.stdout.write(`${JSON.stringify(out, null, 4)}\n`);
+    return failed ? 1 : 0;
+  },
+};
+export default spec;

@@ -1,0 +1,60 @@
+import { follow, fileSize, readAll, refresh, viewOf } from "../../engine/containers/index.ts";
+import { BunkerError } from "../../errors.ts";
+import type { CommandSpec } from "../_command.ts";
+
+const flags = {
+  follow: { type: "boolean" as const, alias: "f", description: "Follow log output" },
+  tail: { type: "string" as const, alias: "n", description: 'Number of lines to show from the end of the logs (default "all")' },
+  timestamps: { type: "boolean" as const, alias: "t", description: "Show timestamps" },
+  since: { type: "string" as const, description: "Show logs since timestamp (e.g. \"2013-01-02T13:23:37Z\") or relative (e.g. \"42m\")" },
+  until: { type: "string" as const, description: "Show logs before a timestamp or relative (e.g. \"42m\")" },
+  details: { type: "boolean" as const, description: "Show extra details provided to logs" },
+};
+
+/** RFC 3339 / date, unix seconds, or a Go duration ago ("10m", "1h30m", "45s") */
+export function parseTime(s: string, now = Date.now()): number {
+  if (/^\d+(\.\d+)?$/.test(s)) return Number(s) * 1000;
+  const dur = /^((\d+(\.\d+)?)(h|m|s|ms))+$/.test(s) ? s.match(/\d+(?:\.\d+)?(?:ms|h|m|s)/g) : null;
+  if (dur) {
+    const unit: Record<string, number> = { h: 3600e3, m: 60e3, s: 1e3, ms: 1 };
+    return now - dur.reduce((a, p) => a + parseFloat(p) * unit[p.replace(/[\d.]/g, "")]!, 0);
+  }
+  const t = Date.parse(s);
+  if (Number.isNaN(t)) throw new BunkerError(`invalid value for "since": failed to parse value as time or duration: "${s}"`);
+  return t;
+}
+
+const spec: CommandSpec<typeof flags> = {
+  name: "logs",
+  description: "Fetch the logs of a container",
+  flags,
+  positionals: [{ name: "CONTAINER", description: "container" }],
+  args: { min: 1, max: 1 },
+  async run({ flags, positionals }) {
+    const v = await refresh(positionals[0]!);
+    const path = v.record.LogPath;
+    const since = flags.since ? parseTime(flags.since) : -Infinity;
+    const until = flags.until ? parseTime(flags.until) : Infinity;
+    const offset = fileSize(path);
+    let entries = readAll(path).filter((e) => {
+      const t = Date.parse(e.time);
+      return t >= since && t <= until;
+    });
+    if (flags.tail !== undefined && flags.tail !== "all") {
+      const n = Number(flags.tail);
+      if (Number.isInteger(n) && n >= 0) entries = n === 0 ? [] : entries.slice(-n);
+    }
+    const emit = (e: { log: string; stream: string; time: string }) => {
+      const line = flags.timestamps ? `${e.time} ${e.log}` : e.log;
+      (e.stream === "stderr" ? process.stderr : process.stdout).write(line);
+    };
+    for (const e of entries) emit(e);
+    if (!flags.follow || flags.until) return;
+    const alive = () => {
+      const x = viewOf(v.id);
+      return !!x && (x.status === "running" || x.status === "paused" || x.status === "restarting");
+    };
+    for await (const e of follow(path, offset, alive)) if (Date.parse(e.time) <= until) emit(e);
+  },
+};
+export default spec;

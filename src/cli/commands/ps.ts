@@ -1,0 +1,37 @@
+import { listContainers } from "../../engine/containers/index.ts";
+import type { CommandSpec } from "../_command.ts";
+import { formatRows } from "../_template.ts";
+import { PS_HEADERS, psRow } from "./_containers.ts";
+
+const flags = {
+  all: { type: "boolean" as const, alias: "a", description: "Show all containers (default shows just running)" },
+  quiet: { type: "boolean" as const, alias: "q", description: "Only display container IDs" },
+  size: { type: "boolean" as const, alias: "s", description: "Display total file sizes" },
+  last: { type: "string" as const, alias: "n", description: "Show n last created containers (includes all states)" },
+  latest: { type: "boolean" as const, alias: "l", description: "Show the latest created container (includes all states)" },
+  "no-trunc": { type: "boolean" as const, description: "Don't truncate output" },
+  filter: { type: "list" as const, alias: "f", description: "Filter output based on conditions provided" },
+  format: { type: "string" as const, description: "Format output using a custom template" },
+};
+
+const DEFAULT = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
+
+const spec: CommandSpec<typeof flags> = {
+  name: "ps",
+  description: "List containers",
+  flags,
+  args: { max: 0 },
+  run({ flags }) {
+    const last = flags.latest ? 1 : flags.last !== undefined ? Number(flags.last) : undefined;
+    const list = listContainers({ all: flags.all, filters: flags.filter, last, size: flags.size && !flags.quiet });
+    const trunc = !flags["no-trunc"];
+    if (flags.quiet && !flags.format) {
+      process.stdout.write(list.map((v) => `${trunc ? v.id.slice(0, 12) : v.id}\n`).join(""));
+      return;
+    }
+    let format = flags.format && flags.format !== "table" ? flags.format : DEFAULT;
+    if (flags.size && format === DEFAULT) format += "\t{{.Size}}";
+    process.stdout.write(formatRows(format, list.map((v) => psRow(v, trunc)), PS_HEADERS));
+  },
+};
+export default spec;

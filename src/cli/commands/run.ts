@@ -1,0 +1,41 @@
+import { createContainer, removeContainer, runAttached, startDetached, viewOf } from "../../engine/containers/index.ts";
+import { trace } from "../../engine/containers/trace.ts";
+import type { CommandSpec } from "../_command.ts";
+import { pullMissing } from "./_pull-missing.ts";
+import { runFlags, toCreateOptions } from "./_container-flags.ts";
+
+const spec: CommandSpec<typeof runFlags> = {
+  name: "run",
+  description: "Create and run a new container from an image",
+  flags: runFlags,
+  positionals: [{ name: "IMAGE", description: "image to run" }, { name: "COMMAND", description: "command and arguments" }],
+  args: { min: 1 },
+  stopAtFirstPositional: true,
+  async run({ flags, positionals }) {
+    const opts = toCreateOptions(flags, positionals, flags.detach);
+    trace("run");
+    const { id } = await createContainer(opts, pullMissing);
+    trace("created");
+    if (flags.detach) {
+      try {
+        await startDetached(id);
+      } catch (e) {
+        if (flags.rm) await removeContainer(id, true, true).catch(() => {});
+        throw e;
+      }
+      process.stdout.write(`${id}\n`);
+      return 0;
+    }
+    let code: number;
+    try {
+      code = await runAttached(id, { interactive: flags.interactive, tty: flags.tty, sigProxy: flags["sig-proxy"] });
+    } catch (e) {
+      if (flags.rm) await removeContainer(id, true, true).catch(() => {});
+      throw e;
+    }
+    if (flags.rm && viewOf(id)) await removeContainer(id, true, true).catch(() => {});
+    trace("done");
+    return code;
+  },
+};
+export default spec;

@@ -1,0 +1,39 @@
+import { followDetached, refresh, startDetached } from "../../engine/containers/index.ts";
+import { BunkerError, errorMessage } from "../../errors.ts";
+import type { CommandSpec } from "../_command.ts";
+import { log } from "../_log.ts";
+
+const flags = {
+  attach: { type: "boolean" as const, alias: "a", description: "Attach STDOUT/STDERR and forward signals" },
+  interactive: { type: "boolean" as const, alias: "i", description: "Attach container's STDIN" },
+};
+
+const spec: CommandSpec<typeof flags> = {
+  name: "start",
+  description: "Start one or more stopped containers",
+  flags,
+  positionals: [{ name: "CONTAINER", description: "containers" }],
+  args: { min: 1 },
+  async run({ flags, positionals }) {
+    if (flags.attach || flags.interactive) {
+      if (positionals.length > 1) throw new BunkerError("you cannot start and attach multiple containers at once");
+      const v = await refresh(positionals[0]!);
+      return followDetached(v.id, flags.interactive);
+    }
+    let failed = false;
+    for (const ref of positionals) {
+      try {
+        await startDetached(ref);
+        process.stdout.write(`${ref}\n`);
+      } catch (e) {
+        failed = true;
+        log.error(errorMessage(e));
+      }
+    }
+    if (failed) {
+      log.error(`Error: failed to start containers: ${positionals.join(", ")}`);
+      return 1;
+    }
+  },
+};
+export default spec;

@@ -1,0 +1,242 @@
+/**
+ * create: image config + flags → a Docker-shaped record on disk (merge rules of Docker's daemon:
+ * --entrypoint resets the image's Cmd, user env overrides image env by key, labels merge, hostname
+ * defaults to the short id). The user is resolved here, from the image's own /etc/passwd.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseSignal } from "../../sys/constants.ts";
+import { resolveImageForRun, type MissingImageHooks, type ResolvedImage } from "./image-source.ts";
+import { DEFAULT_MAX_FILES, DEFAULT_MAX_SIZE, parseByteSize } from "./logs.ts";
+import {
+  collectEnv, engineError, mergeEnv, parseCpus, parseIntFlag, parseLabels, parseLogOpts, parseMemory, parseRestart,
+  type CreateOptions,
+} from "./options.ts";
+import { discardPlan, parseMountFlags, planMounts } from "../mounts/index.ts";
+import { cpaths, insertRecord, NAME_RE, newId, randomName } from "./store.ts";
+import type { ContainerRecord, HostConfig } from "./types.ts";
+import { layeredReader, resolveUser } from "./user.ts";
+
+export interface CreateResult {
+  id: string;
+  warnings: string[];
+}
+
+export async function createContainer(opts: CreateOptions, hooks: MissingImageHooks = {}): Promise<CreateResult> {
+  validate(opts);
+  const image = await resolveImageForRun(opts.image, hooks);
+  const id = newId();
+  const rec = buildRecord(id, opts, image);
+  // resolve the user now so a typo fails `create`, not a later `start`
+  const user = resolveUser(rec.Config.User, rec.HostConfig.GroupAdd ?? [], layeredReader(image.lower));
+  rec.Bunker.Uid = user.uid;
+  rec.Bunker.Gid = user.gid;
+  rec.Bunker.Gids = user.additionalGids;
+  if (!rec.Config.Env.some((e) => e.startsWith("HOME="))) rec.Bunker.Home = user.home;
+  const plan = planMounts(parseMountFlags({ volume: opts.volumes, mount: opts.mounts, tmpfs: opts.tmpfs }), {
+    containerId: id,
+    imageVolumes: Object.keys(image.config.Volumes ?? {}),
+    imageLowerDirs: image.lower,
+  });
+  rec.Mounts = plan.inspectMounts;
+  rec.HostConfig.Binds = plan.binds;
+  rec.HostConfig.Mounts = plan.hostMounts.length ? plan.hostMounts : undefined;
+  rec.HostConfig.Tmpfs = plan.tmpfs;
+  if (Object.keys(plan.configVolumes).length) rec.Config.Volumes = { ...(rec.Config.Volumes ?? {}), ...plan.configVolumes };
+  rec.Bunker.MountSpecs = plan.specs;
+  try {
+    insertRecord(rec);
+  } catch (err) {
+    discardPlan(plan);
+    throw err;
+  }
+  const dir = cpaths.dir(id);
+  mkdirSync(cpaths.upper(id), { mode: 0o755 });
+  mkdirSync(cpaths.work(id), { mode: 0o700 });
+  writeEtcFiles(dir, rec.Config.Hostname, rec.Config.Domainname);
+  return { id, warnings: [] };
+}
+
+function validate(opts: CreateOptions): void {
+  if (opts.name !== undefined && !NAME_RE.test(opts.name))
+    throw engineError(`Invalid container name (${opts.name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  if (opts.workdir !== undefined && opts.workdir !== "" && !opts.workdir.startsWith("/"))
+    throw engineError(`the working directory '${opts.workdir}' is invalid, it needs to be an absolute path`);
+  if (opts.autoRemove && opts.restart && opts.restart !== "no")
+    throw engineError("Conflicting options: cannot specify both --restart and --rm");
+  if (opts.stopSignal !== undefined && parseSignal(opts.stopSignal) === null) throw engineError(`Invalid signal: ${opts.stopSignal}`);
+  const net = opts.network ?? "default";
+  if (!["default", "bridge", "none", "host"].includes(net))
+    throw engineError(`network ${net} not found`);
+  for (const s of opts.securityOpt) {
+    if (!/^(seccomp[=:]unconfined|no-new-privileges(:true|:false|=true|=false)?|apparmor[=:].*|label[=:].*)$/.test(s))
+      throw engineError(`invalid --security-opt: "${s}"`);
+  }
+}
+
+function buildRecord(id: string, o: CreateOptions, img: ResolvedImage): ContainerRecord {
+  const ic = img.config;
+  let entrypoint: string[] | null = ic.Entrypoint ?? null;
+  let cmd: string[] | null = ic.Cmd ?? null;
+  if (o.entrypoint !== undefined) {
+    entrypoint = o.entrypoint === "" ? null : [o.entrypoint];
+    cmd = null;
+  }
+  if (o.cmd.length > 0) cmd = o.cmd;
+  const argv = [...(entrypoint ?? []), ...(cmd ?? [])];
+  if (argv.length === 0) throw engineError("No command specified");
+
+  const logOpts = parseLogOpts(o.logOpts);
+  const restart = parseRestart(o.restart);
+  const memory = o.memory !== undefined ? parseMemory(o.memory, "--memory") : 0;
+  const memorySwap = o.memorySwap !== undefined ? parseMemory(o.memorySwap, "--memory-swap") : 0;
+  const nanoCpus = o.cpus !== undefined ? parseCpus(o.cpus) : 0;
+  const cpuPeriod = o.cpuPeriod !== undefined ? parseIntFlag(o.cpuPeriod, "--cpu-period") : 0;
+  const cpuQuota = o.cpuQuota !== undefined ? parseIntFlag(o.cpuQuota, "--cpu-quota") : 0;
+  if (nanoCpus > 0 && cpuPeriod > 0) throw engineError("Conflicting options: Nano CPUs and CPU Period cannot both be set");
+  if (nanoCpus > 0 && cpuQuota > 0) throw engineError("Conflicting options: Nano CPUs and CPU Quota cannot both be set");
+  const netMode = o.network === undefined || o.network === "default" ? "bridge" : o.network;
+  const hostname = o.hostname ?? (netMode === "host" ? hostHostname() : id.slice(0, 12));
+  const dir = cpaths.dir(id);
+
+  const hc: HostConfig = {
+    Binds: null,
+    ContainerIDFile: "",
+    LogConfig: { Type: "json-file", Config: logOpts },
+    NetworkMode: netMode,
+    PortBindings: {},
+    RestartPolicy: restart,
+    AutoRemove: o.autoRemove,
+    VolumeDriver: "",
+    VolumesFrom: null,
+    CapAdd: o.capAdd.length ? o.capAdd : null,
+    CapDrop: o.capDrop.length ? o.capDrop : null,
+    GroupAdd: o.groupAdd.length ? o.groupAdd : null,
+    Dns: [],
+    DnsOptions: [],
+    DnsSearch: [],
+    ExtraHosts: null,
+    IpcMode: "private",
+    PidMode: "",
+    Privileged: o.privileged,
+    PublishAllPorts: false,
+    ReadonlyRootfs: o.readOnly,
+    SecurityOpt: o.securityOpt.length ? o.securityOpt : null,
+    UTSMode: "",
+    ShmSize: 64 * 1024 * 1024,
+    Runtime: "bunker",
+    Memory: memory,
+    MemoryReservation: o.memoryReservation !== undefined ? parseMemory(o.memoryReservation, "--memory-reservation") : 0,
+    MemorySwap: memorySwap,
+    NanoCpus: nanoCpus,
+    CpuShares: o.cpuShares !== undefined ? parseIntFlag(o.cpuShares, "--cpu-shares") : 0,
+    CpuPeriod: cpuPeriod,
+    CpuQuota: cpuQuota,
+    CpusetCpus: o.cpusetCpus ?? "",
+    CpusetMems: o.cpusetMems ?? "",
+    PidsLimit: o.pidsLimit !== undefined ? parseIntFlag(o.pidsLimit, "--pids-limit") : null,
+    OomKillDisable: null,
+    Init: o.init ? true : null,
+    MaskedPaths: [],
+    ReadonlyPaths: [],
+  };
+
+  return {
+    Id: id,
+    Created: new Date().toISOString(),
+    Path: argv[0]!,
+    Args: argv.slice(1),
+    Image: img.id,
+    ResolvConfPath: join(dir, "resolv.conf"),
+    HostnamePath: join(dir, "hostname"),
+    HostsPath: join(dir, "hosts"),
+    LogPath: cpaths.log(id),
+    Name: `/${o.name ?? randomName()}`,
+    Driver: "overlay2",
+    Platform: "linux",
+    MountLabel: "",
+    ProcessLabel: "",
+    AppArmorProfile: "",
+    HostConfig: hc,
+    GraphDriver: {
+      Name: "overlay2",
+      Data: { LowerDir: img.lower.join(":"), UpperDir: cpaths.upper(id), WorkDir: cpaths.work(id), MergedDir: cpaths.merged(id) },
+    },
+    Mounts: [],
+    Config: {
+      Hostname: hostname,
+      Domainname: o.domainname ?? "",
+      User: o.user ?? ic.User ?? "",
+      AttachStdin: o.interactive && o.attach,
+      AttachStdout: o.attach,
+      AttachStderr: o.attach,
+      Tty: o.tty,
+      OpenStdin: o.interactive,
+      StdinOnce: o.interactive && o.attach,
+      Env: mergeEnv(ic.Env ?? [], collectEnv(o.envFiles, o.env)),
+      Cmd: cmd,
+      Image: o.image,
+      Volumes: ic.Volumes ?? null,
+      WorkingDir: o.workdir ?? ic.WorkingDir ?? "",
+      Entrypoint: entrypoint,
+      OnBuild: null,
+      Labels: { ...(ic.Labels ?? {}), ...parseLabels(o.labels) },
+      ...(o.stopSignal ?? ic.StopSignal ? { StopSignal: o.stopSignal ?? ic.StopSignal } : {}),
+      ...(o.stopTimeout !== undefined ? { StopTimeout: o.stopTimeout } : {}),
+    },
+    Bunker: {
+      Lower: img.lower,
+      Uid: 0,
+      Gid: 0,
+      Gids: [],
+      SeccompUnconfined: o.securityOpt.some((s) => /^seccomp[=:]unconfined$/.test(s)) || o.privileged,
+      NoNewPrivileges: o.securityOpt.some((s) => /^no-new-privileges(:true|=true)?$/.test(s)),
+      LogMaxSize: logOpts["max-size"] ? sizeOpt(logOpts["max-size"]) : DEFAULT_MAX_SIZE,
+      LogMaxFiles: logOpts["max-file"] ? fileOpt(logOpts["max-file"]) : DEFAULT_MAX_FILES,
+    },
+  };
+}
+
+function sizeOpt(s: string): number {
+  try {
+    return parseByteSize(s);
+  } catch {
+    throw engineError(`failed to create task for container: invalid max-size: ${s}`);
+  }
+}
+
+function fileOpt(s: string): number {
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 1) throw engineError(`max-file cannot be less than 1`);
+  return n;
+}
+
+function hostHostname(): string {
+  try {
+    return readFileSync("/etc/hostname", "utf8").trim();
+  } catch {
+    return "localhost";
+  }
+}
+
+/** /etc/hostname, /etc/hosts, /etc/resolv.conf of the container (bind-mounted by init) */
+function writeEtcFiles(dir: string, hostname: string, domain: string): void {
+  writeFileSync(join(dir, "hostname"), `${hostname}\n`);
+  const fqdn = domain ? `${hostname}.${domain} ${hostname}` : hostname;
+  writeFileSync(
+    join(dir, "hosts"),
+    `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::\tip6-localnet\nff00::\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n127.0.1.1\t${fqdn}\n`,
+  );
+  writeFileSync(join(dir, "resolv.conf"), containerResolvConf());
+}
+
+/** the host's resolv.conf without loopback resolvers (unreachable from the container's netns) */
+function containerResolvConf(): string {
+  let text = "";
+  try {
+    text = readFileSync("/etc/resolv.conf", "utf8");
+  } catch {}
+  const lines = text.split("\n").filter((l) => !/^\s*nameserver\s+(127\.|::1)/.test(l));
+  if (!lines.some((l) => /^\s*nameserver\s/.test(l))) lines.push("nameserver 8.8.8.8", "nameserver 8.8.4.4");
+  return lines.filter((l, i, a) => l !== "" || i < a.length - 1).join("\n").trim() + "\n";
+}

@@ -1,0 +1,93 @@
+/**
+ * exec: a new process in a running container's namespaces and cgroup, with the container's
+ * capabilities and seccomp program (never more: --privileged is off unless asked). The user is resolved
+ * from the container's own /etc/passwd as it is now (/proc/<pid>/root). The exit code passes through.
+ */
+import { closeSync } from "node:fs";
+import { ConflictError } from "../../errors.ts";
+import { execIn } from "../../runtime/launch.ts";
+import { capabilitySpec } from "../../runtime/caps.ts";
+import { DEFAULT_CAPABILITIES } from "../../runtime/spec.ts";
+import { collectEnv, engineError, mergeEnv } from "./options.ts";
+import { signalIfSame } from "./procs.ts";
+import { refresh } from "./refresh.ts";
+import { cgroupOf } from "./resources.ts";
+import { seccompFor } from "./seccomp-source.ts";
+import { containerEnv, processSpec } from "./spec-builder.ts";
+import { fdStream, } from "./session.ts";
+import { linkTerminal } from "./terminal.ts";
+import { procRootReader, resolveUser } from "./user.ts";
+
+export interface ExecOptions {
+  cmd: string[];
+  interactive: boolean;
+  tty: boolean;
+  detach: boolean;
+  env: string[];
+  envFiles: string[];
+  user?: string;
+  workdir?: string;
+  privileged: boolean;
+}
+
+export async function execContainer(ref: string, o: ExecOptions): Promise<number> {
+  const v = await refresh(ref);
+  if (v.status === "paused") throw new ConflictError(`Error response from daemon: Container ${v.id} is paused, unpause the container before exec`);
+  if (v.status !== "running" || !v.live || !v.running) throw new ConflictError(`Error response from daemon: Container ${v.id} is not running`);
+  if (o.workdir !== undefined && o.workdir !== "" && !o.workdir.startsWith("/"))
+    throw engineError(`the working directory '${o.workdir}' is invalid, it needs to be an absolute path`);
+  const rec = v.record;
+  const base = processSpec(rec, seccompFor);
+  const user = o.user ? resolveUser(o.user, [], procRootReader(v.live.Pid)) : null;
+  const uid = user ? user.uid : rec.Bunker.Uid;
+  const caps = capabilitySpec(DEFAULT_CAPABILITIES, rec.HostConfig.CapAdd ?? [], rec.HostConfig.CapDrop ?? [], rec.HostConfig.Privileged || o.privileged, { uid });
+  let env = mergeEnv(containerEnv(rec), collectEnv(o.envFiles, o.env));
+  if (o.tty && !env.some((e) => e.startsWith("TERM="))) env = [...env, "TERM=xterm"];
+  if (user && !o.env.some((e) => e.startsWith("HOME="))) env = mergeEnv(env, [`HOME=${user.home}`]);
+  const proc = {
+    ...base,
+    args: o.cmd,
+    env,
+    cwd: o.workdir || rec.Config.WorkingDir || "/",
+    user: user ? { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids } : base.user,
+    terminal: o.tty,
+    capabilities: caps,
+    seccomp: rec.Bunker.SeccompUnconfined || o.privileged ? null : base.seccomp,
+    init: false,
+  };
+  const cg = await cgroupOf(v.id);
+  const quiet = o.detach;
+  const launched = await execIn({ pid: v.live.Pid, startTime: v.live.PidStart }, proc, {
+    io: { stdin: o.interactive && !quiet ? "inherit" : "ignore", stdout: quiet ? "ignore" : "inherit", stderr: quiet ? "ignore" : "inherit" },
+    cgroupProcsFile: cg.procsFiles(),
+  });
+  if (quiet) {
+    if (launched.ptyMaster !== undefined) closeSync(launched.ptyMaster);
+    return 0;
+  }
+  const forward = (sig: number) => () => void signalIfSame(launched.pid, launched.startTime, sig);
+  const handlers: Array<[NodeJS.Signals, () => void]> = [["SIGINT", forward(2)], ["SIGTERM", forward(15)], ["SIGHUP", forward(1)]];
+  for (const [s, h] of handlers) process.on(s, h);
+  let copy: Promise<void> = Promise.resolve();
+  const term = launched.ptyMaster !== undefined ? linkTerminal(launched.ptyMaster, o.interactive) : null;
+  if (launched.ptyMaster !== undefined) copy = copyOut(fdStream(launched.ptyMaster));
+  try {
+    const r = await launched.wait();
+    await Promise.race([copy, Bun.sleep(200)]);
+    return r.exitCode;
+  } finally {
+    term?.restore();
+    for (const [s, h] of handlers) process.off(s, h);
+    if (launched.ptyMaster !== undefined) {
+      try {
+        closeSync(launched.ptyMaster);
+      } catch {}
+    }
+  }
+}
+
+async function copyOut(src: AsyncIterable<Uint8Array>): Promise<void> {
+  try {
+    for await (const chunk of src) process.stdout.write(chunk);
+  } catch {}
+}

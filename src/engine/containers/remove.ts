@@ -1,0 +1,53 @@
+/**
+ * rm and container prune. `rm -f` works from the id alone: kill through the cgroup, kill a hung
+ * supervisor, unmount, delete the cgroup dirs, the run dir and the record, in that order, so a crash
+ * halfway leaves something a second `rm -f` finishes.
+ */
+import { ConflictError } from "../../errors.ts";
+import { removeAnonymousVolumes } from "../mounts/index.ts";
+import { dropVolumeClaim } from "../volumes/index.ts";
+import { cleanupRuntime, refresh } from "./refresh.ts";
+import { duBytes } from "./list.ts";
+import { viewOf } from "./status.ts";
+import { killContainer } from "./stop.ts";
+import { deleteRecord, listIds, updateState } from "./store.ts";
+import { can } from "./types.ts";
+
+export async function removeContainer(ref: string, force = false, volumes = false): Promise<string> {
+  const v = await refresh(ref);
+  if (!can.remove(v.status)) {
+    if (!force) {
+      const what = v.status === "paused" ? "a paused" : v.status === "restarting" ? "a restarting" : "a running";
+      throw new ConflictError(
+        `Error response from daemon: cannot remove container "${v.record.Name}": container is ${what.slice(2)}: stop the container before removing or force remove`,
+      );
+    }
+    updateState(v.id, (s) => void ((s.ManuallyStopped = true), (s.Removing = true)));
+    try {
+      await killContainer(v.id, "KILL");
+    } catch {}
+  }
+  await cleanupRuntime(v.id);
+  deleteRecord(v.id);
+  // the volumes' claim by this container ends with it; -v (and --rm) also delete its anonymous ones
+  if (volumes) removeAnonymousVolumes(v.record.Mounts, v.id);
+  else dropVolumeClaim(v.id);
+  return v.id;
+}
+
+/** removes every stopped container; returns the ids removed and the bytes their RW layers held */
+export async function pruneContainers(filter?: (id: string) => boolean): Promise<{ removed: string[]; reclaimed: number }> {
+  const removed: string[] = [];
+  let reclaimed = 0;
+  for (const id of listIds()) {
+    const v = viewOf(id);
+    if (!v || !can.remove(v.status) || (filter && !filter(id))) continue;
+    const size = duBytes(v.record.GraphDriver.Data.UpperDir ?? "");
+    try {
+      await removeContainer(id);
+      removed.push(id);
+      reclaimed += size;
+    } catch {}
+  }
+  return { removed, reclaimed };
+}

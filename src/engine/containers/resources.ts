@@ -1,0 +1,49 @@
+/**
+ * HostConfig ⇄ cgroup Resources, and the cgroup manager of one container. The cgroup lives under a
+ * "bunker" parent in every hierarchy, named by the container id, so `rm -f` can always find what is
+ * left of a container from its id alone, even when every process that knew about it was killed.
+ */
+import type { CgroupManager, Resources } from "../../runtime/cgroups/types.ts";
+import type { HostConfig } from "./types.ts";
+
+export const CGROUP_ROOT = process.env.BUNKER_CGROUP_ROOT || "/sys/fs/cgroup";
+export const CGROUP_PARENT = process.env.BUNKER_CGROUP_PARENT || "bunker";
+
+export function resourcesOf(hc: HostConfig): Resources {
+  const r: Resources = {};
+  if (hc.Memory) r.memory = hc.Memory;
+  if (hc.MemorySwap) r.memorySwap = hc.MemorySwap;
+  if (hc.MemoryReservation) r.memoryReservation = hc.MemoryReservation;
+  if (hc.CpuShares) r.cpuShares = hc.CpuShares;
+  if (hc.NanoCpus) r.nanoCpus = hc.NanoCpus;
+  if (hc.CpuPeriod) r.cpuPeriod = hc.CpuPeriod;
+  if (hc.CpuQuota) r.cpuQuota = hc.CpuQuota;
+  if (hc.CpusetCpus) r.cpusetCpus = hc.CpusetCpus;
+  if (hc.CpusetMems) r.cpusetMems = hc.CpusetMems;
+  if (hc.PidsLimit !== null && hc.PidsLimit !== 0) r.pidsLimit = hc.PidsLimit;
+  if (hc.Privileged) r.devices = ["a *:* rwm"];
+  return r;
+}
+
+/** the cgroup manager of container `id`; loaded lazily so `ps` never pays for it */
+export async function cgroupOf(id: string): Promise<CgroupManager> {
+  const { cgroupManager } = await import("../../runtime/cgroups/index.ts");
+  return cgroupManager(id, { root: CGROUP_ROOT, parent: CGROUP_PARENT });
+}
+
+/** applies `update` flags to the stored HostConfig; returns the Resources delta for the live cgroup */
+export function applyUpdate(hc: HostConfig, u: Partial<HostConfig>): Resources {
+  const delta: Resources = {};
+  if (u.Memory !== undefined) (hc.Memory = u.Memory), (delta.memory = u.Memory);
+  if (u.MemorySwap !== undefined) (hc.MemorySwap = u.MemorySwap), (delta.memorySwap = u.MemorySwap);
+  if (u.MemoryReservation !== undefined) (hc.MemoryReservation = u.MemoryReservation), (delta.memoryReservation = u.MemoryReservation);
+  if (u.CpuShares !== undefined) (hc.CpuShares = u.CpuShares), (delta.cpuShares = u.CpuShares);
+  if (u.NanoCpus !== undefined) (hc.NanoCpus = u.NanoCpus), (delta.nanoCpus = u.NanoCpus);
+  if (u.CpuPeriod !== undefined) (hc.CpuPeriod = u.CpuPeriod), (delta.cpuPeriod = u.CpuPeriod);
+  if (u.CpuQuota !== undefined) (hc.CpuQuota = u.CpuQuota), (delta.cpuQuota = u.CpuQuota);
+  if (u.CpusetCpus !== undefined) (hc.CpusetCpus = u.CpusetCpus), (delta.cpusetCpus = u.CpusetCpus);
+  if (u.CpusetMems !== undefined) (hc.CpusetMems = u.CpusetMems), (delta.cpusetMems = u.CpusetMems);
+  if (u.PidsLimit !== undefined && u.PidsLimit !== null) (hc.PidsLimit = u.PidsLimit), (delta.pidsLimit = u.PidsLimit);
+  if (u.RestartPolicy !== undefined) hc.RestartPolicy = u.RestartPolicy;
+  return delta;
+}

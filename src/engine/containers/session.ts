@@ -1,0 +1,143 @@
+/**
+ * One run of a container, shared by the detached supervisor and the CLI of an attached `run`: cgroup,
+ * spec, launch (PID 1 joins the cgroup before it execs), live file, output into the json log (and to the
+ * caller's terminal when attached), then on exit: OOM check, cgroup removal, runtime files cleared.
+ * Writing the exit into state.json is left to the caller, which knows whether a restart follows.
+ */
+import { closeSync, createReadStream } from "node:fs";
+import { launch, type Launched } from "../../runtime/launch.ts";
+import { LaunchError } from "../../runtime/errors.ts";
+import { activateVolumes, releaseVolumes } from "../volumes/index.ts";
+import { JsonLogWriter, type Stream } from "./logs.ts";
+import { procStartTime } from "./procs.ts";
+import { cgroupOf, resourcesOf } from "./resources.ts";
+import { seccompFor } from "./seccomp-source.ts";
+import { buildRuntimeSpec } from "./spec-builder.ts";
+import { cpaths, updateState, writeLive } from "./store.ts";
+import { trace } from "./trace.ts";
+import type { ContainerRecord } from "./types.ts";
+
+export interface SessionIo {
+  /** keep the container's stdin open (-i): a pipe we hold, or the caller's own stdin when attached */
+  stdin: "ignore" | "pipe" | "inherit";
+  /** copies of the output for an attached caller; the log gets everything regardless */
+  onOutput?: (stream: Stream, chunk: Uint8Array) => void;
+}
+
+export interface Exit {
+  exitCode: number;
+  oomKilled: boolean;
+  finishedAt: string;
+  ranMs: number;
+}
+
+export interface Session {
+  launched: Launched;
+  /** resolves when PID 1 is gone, its output drained and its cgroup removed */
+  finished: Promise<Exit>;
+}
+
+let ownStart: number | undefined;
+export const selfStart = () => (ownStart ??= procStartTime(process.pid) ?? 0);
+
+export async function startSession(rec: ContainerRecord, io: SessionIo): Promise<Session> {
+  const id = rec.Id;
+  trace("session");
+  const cg = await cgroupOf(id);
+  // volumes backed by a mount of their own (-o type/device) are mounted on first use
+  if (rec.Mounts.length) activateVolumes(rec.Mounts, id);
+  try {
+    cg.create(resourcesOf(rec.HostConfig));
+    trace("cgroup created");
+  } catch (err) {
+    await cg.destroy().catch(() => {});
+    if (rec.Mounts.length) releaseVolumes(rec.Mounts, id);
+    throw err;
+  }
+  let launched: Launched;
+  try {
+    const spec = buildRuntimeSpec(rec, seccompFor);
+    trace("spec built");
+    launched = await launch(spec, {
+      io: { stdin: io.stdin, stdout: "pipe", stderr: "pipe" },
+      beforeExec: async (pid: number) => cg.addProcess(pid),
+    });
+  } catch (err) {
+    await cg.destroy().catch(() => {});
+    if (rec.Mounts.length) releaseVolumes(rec.Mounts, id);
+    throw err;
+  }
+  trace("launched");
+  const startedAt = Date.now();
+  writeLive(id, { Pid: launched.pid, PidStart: launched.startTime, SupervisorPid: process.pid, SupervisorStart: selfStart() });
+  updateState(id, (s) => {
+    s.Status = "running";
+    s.StartedAt = new Date(startedAt).toISOString();
+    s.ExitCode = 0;
+    s.Error = "";
+    s.OOMKilled = false;
+  });
+
+  const log = new JsonLogWriter(cpaths.log(id), rec.Bunker.LogMaxSize, rec.Bunker.LogMaxFiles);
+  const pumps = [pump(launched.stdout, "stdout", log, io), pump(launched.stderr, "stderr", log, io)];
+  if (launched.ptyMaster !== undefined) pumps.push(pump(fdStream(launched.ptyMaster), "stdout", log, io));
+
+  const finished = (async (): Promise<Exit> => {
+    const r = await launched.wait();
+    trace("exited");
+    await Promise.allSettled(pumps);
+    log.close();
+    if (launched.ptyMaster !== undefined) {
+      try {
+        closeSync(launched.ptyMaster);
+      } catch {}
+    }
+    let oomKilled = false;
+    try {
+      oomKilled = cg.oomKilled();
+    } catch {}
+    await cg.destroy().catch(() => {});
+    if (rec.Mounts.length) releaseVolumes(rec.Mounts, id);
+    trace("cgroup destroyed");
+    // PID 1 is gone but its supervisor may restart it: keep the supervisor's identity on record so
+    // nobody takes a back-off pause for a crash (the supervisor clears the file when it ends)
+    writeLive(id, { Pid: 0, PidStart: 0, SupervisorPid: process.pid, SupervisorStart: selfStart() });
+    const exitCode = r.exitCode ?? (r.signal ? 128 + r.signal : 255);
+    return { exitCode, oomKilled, finishedAt: new Date().toISOString(), ranMs: Date.now() - startedAt };
+  })();
+  return { launched, finished };
+}
+
+type Source = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | null | undefined;
+
+/**
+ * Chunks read from a raw fd (the pty master). Bun.file(fd).stream() uses pread, which a tty refuses
+ * (ESPIPE); node's fd stream uses read(2). EIO once the last slave closes is the normal end. The fd
+ * stays open: its owner closes it.
+ */
+export function fdStream(fd: number): AsyncIterable<Uint8Array> {
+  return createReadStream("", { fd, autoClose: false, highWaterMark: 16384 });
+}
+
+async function pump(src: Source, stream: Stream, log: JsonLogWriter, io: SessionIo): Promise<void> {
+  if (!src) return;
+  try {
+    for await (const chunk of src as unknown as AsyncIterable<Uint8Array>) {
+      log.write(stream, chunk);
+      io.onOutput?.(stream, chunk);
+    }
+  } catch {
+    // EIO on a pty master when the last slave closes: the normal end of a tty container's output
+  }
+}
+
+/** state.json after a failed start: Docker keeps the container "created" with the error and exit code */
+export function recordStartError(id: string, err: unknown): void {
+  const code = err instanceof LaunchError ? err.exitCode : 125;
+  const msg = err instanceof Error ? err.message : String(err);
+  updateState(id, (s) => {
+    s.Error = msg;
+    s.ExitCode = code;
+    if (s.Status === "running" || s.Status === "restarting") s.Status = "exited";
+  });
+}
