@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { setPaths } from "../../src/config.ts";
-import { ensureSnapshots } from "../../src/engine/commit/unpack.ts";
+import { ensureSnapshots } from "../../src/image/unpack.ts";
 import { ImageStore } from "../../src/image/store.ts";
 import { startRegistry } from "../helpers/registry.ts";
 import { TestHarness, isRoot, tarFile, tarNames } from "./commit-harness.ts";

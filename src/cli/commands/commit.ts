@@ -9,7 +9,7 @@ const flags = {
   change: { type: "list", alias: "c", description: "Apply Dockerfile instruction to the created image" },
   message: { type: "string", alias: "m", description: "Commit message" },
   pause: { type: "boolean", alias: "p", default: true, description: "Pause container during commit" },
-  snapshot: { type: "string", hidden: true, description: '"eager" (default) or "lazy": unpack the new layer on first use (experimental, needs run to unpack)' },
+  snapshot: { type: "string", description: '"lazy" (default): store the layer, unpack it on first run; "eager": unpack now' },
   compression: { type: "string", description: 'Layer compression: "gzip" (default: every Docker since 20.10 pulls it), "zstd" (smaller, faster; Docker 23+) or "none" (like Docker\'s own commit: fastest)', valueHint: "string" },
 } as const;
 
@@ -25,7 +25,7 @@ const spec: CommandSpec<typeof flags> = {
   async run({ flags: f, positionals: [ctr, ref] }) {
     const compression = f.compression ?? "gzip";
     if (compression !== "gzip" && compression !== "zstd" && compression !== "none") throw new UsageError(`invalid argument "${compression}" for "--compression" flag: must be gzip, zstd or none`);
-    const snapshot = f.snapshot ?? "eager";
+    const snapshot = f.snapshot ?? "lazy";
     if (snapshot !== "eager" && snapshot !== "lazy") throw new UsageError(`invalid argument "${snapshot}" for "--snapshot" flag: must be eager or lazy`);
     const store = await openImageStore();
     const r = await daemonCall(() => commitContainer(store, ctr!, { author: f.author, message: f.message, changes: f.change, pause: f.pause, reference: ref, compression, snapshot }));

@@ -38,7 +38,7 @@ export interface CommitOptions {
   reference?: string;
   /** how the new layer is stored (store.ts): "gzip" (default) or "none" */
   compression?: CommitCompression;
-  /** "eager" (default): the new layer's snapshot is made now; "lazy": on first use (unpack.ts) */
+  /** "lazy" (default): the layer snapshot is made by the first run (image/unpack.ts); "eager": now */
   snapshot?: "eager" | "lazy";
 }
 
@@ -77,7 +77,7 @@ export async function commitContainer(store: ImageStore, ref: string, opts: Comm
       if (scan.items.length > 0) {
         const epoch = Number(process.env.SOURCE_DATE_EPOCH);
         const clamp = Number.isInteger(epoch) && epoch >= 0 ? epoch : Math.floor(Date.parse(parentConfig.created ?? "") / 1000) || 0;
-        layer = await storeCommitLayer(store, scan.items, { parent: chains.at(-1), clamp, compression: opts.compression ?? "gzip", snapshot: opts.snapshot ?? "eager", sys });
+        layer = await storeCommitLayer(store, scan.items, { parent: chains.at(-1), clamp, compression: opts.compression ?? "gzip", snapshot: opts.snapshot ?? "lazy", sys });
       }
     } finally {
       if (paused) await unpauseContainer(v.id).catch(() => {});

@@ -20,7 +20,7 @@ import type { Sys } from "../../sys/sys.ts";
 import type { MtimePolicy } from "../../image/tar/fsutil.ts";
 import type { UpperItem } from "../diff.ts";
 import { layerTar, toStream } from "./layer.ts";
-import { unpackLayer } from "./unpack.ts";
+import { unpackLayer } from "../../image/unpack.ts";
 
 export type CommitCompression = "gzip" | "zstd" | "none";
 

@@ -4,16 +4,16 @@
  * what dominates a commit here (`cp -a` of the same tree: 5.3-5.7 s on this machine under load, the
  * whole blob side 0.6 s plain / 1.6 s gzip), and Docker pays it too; a commit that only stores the
  * blob (commit's snapshot: "lazy") leaves it to the first `run`, which calls this before resolving the
- * lower dirs. Not wired into run yet: see the report to the lead.
+ * lower dirs (engine/images/run-image.ts).
  */
-import { BunkerError } from "../../errors.ts";
-import type { Descriptor } from "../../image/content/types.ts";
-import { layerCompression, type Manifest } from "../../image/manifest.ts";
-import type { ImageConfig } from "../../image/config.ts";
-import { chainIds } from "../../image/snapshots.ts";
-import type { ImageStore } from "../../image/store.ts";
-import { applyLayer } from "../../image/tar/apply.ts";
-import { linuxSys } from "../../sys/index.ts";
+import { BunkerError } from "../errors.ts";
+import type { Descriptor } from "./content/types.ts";
+import { layerCompression, type Manifest } from "./manifest.ts";
+import type { ImageConfig } from "./config.ts";
+import { chainIds } from "./snapshots.ts";
+import type { ImageStore } from "./store.ts";
+import { applyLayer } from "./tar/apply.ts";
+import { linuxSys } from "../sys/index.ts";
 
 /** makes sure every snapshot of the image exists; returns how many were unpacked */
 export async function ensureSnapshots(store: ImageStore, manifest: Manifest, config: ImageConfig): Promise<number> {
