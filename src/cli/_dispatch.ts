@@ -11,6 +11,9 @@ import { command } from "./_command.ts";
 import { log, setLogLevel } from "./_log.ts";
 import { aliases, commands, groups } from "./commands/index.ts";
 
+/** Docker lists these shortcuts among its common commands */
+const COMMON_SHORTCUTS = new Set(["images"]);
+
 const GLOBALS_HELP = `Global Options:
       --root string        Root of persistent state (default "/var/lib/bunker", env BUNKER_ROOT)
       --run-root string    Root of runtime state (default "/run/bunker", env BUNKER_RUN)
@@ -94,16 +97,20 @@ function printTopHelp(group: string | undefined): void {
   const pad = (s: string, n: number) => s + " ".repeat(Math.max(1, n - s.length));
   if (group && groups[group]) {
     out.push(`Usage:  bunker ${group} COMMAND`, "", groups[group]!, "", "Commands:");
-    for (const [key, e] of Object.entries(commands)) {
-      if (key.startsWith(`${group} `)) out.push(`  ${pad(key.slice(group.length + 1), 12)}${e.description}`);
-    }
+    const members = [
+      ...Object.entries(commands).map(([k, e]) => [k, e.description] as const),
+      ...Object.entries(aliases).map(([a, k]) => [a, commands[k]!.description] as const),
+    ]
+      .filter(([k]) => k.startsWith(`${group} `))
+      .sort((x, y) => x[0].localeCompare(y[0]));
+    for (const [key, d] of members) out.push(`  ${pad(key.slice(group.length + 1), 12)}${d}`);
     out.push("", `Run 'bunker ${group} COMMAND --help' for more information on a command.`);
   } else {
     if (group !== undefined && group !== "help") out.push(`bunker: '${group}' is not a bunker command.`, "");
     out.push("Usage:  bunker [OPTIONS] COMMAND", "", "A Docker-compatible container engine in one file", "");
     const top = Object.entries(commands).filter(([k]) => !k.includes(" "));
     const shortcuts = Object.entries(aliases).filter(([a]) => !a.includes(" "));
-    const common = top.filter(([, e]) => e.common);
+    const common = [...top, ...shortcuts.map(([a, k]) => [a, commands[k]!] as const)].filter(([k, e]) => e.common && (commands[k] || COMMON_SHORTCUTS.has(k)));
     if (common.length) {
       out.push("Common Commands:");
       for (const [k, e] of common) out.push(`  ${pad(k, 12)}${e.description}`);
@@ -118,7 +125,7 @@ function printTopHelp(group: string | undefined): void {
     out.push("Commands:");
     const rows = [
       ...top.filter(([, e]) => !e.common).map(([k, e]) => [k, e.description] as const),
-      ...shortcuts.map(([a, k]) => [a, commands[k]!.description] as const),
+      ...shortcuts.filter(([a]) => !COMMON_SHORTCUTS.has(a)).map(([a, k]) => [a, commands[k]!.description] as const),
     ].sort((x, y) => x[0].localeCompare(y[0]));
     for (const [k, d] of rows) out.push(`  ${pad(k, 12)}${d}`);
     out.push("", GLOBALS_HELP, "Run 'bunker COMMAND --help' for more information on a command.");

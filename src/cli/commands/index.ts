@@ -27,7 +27,7 @@ export const groups: Record<string, string> = {
 export const commands: Record<string, Entry> = {
   version: { load: () => import("./version.ts").then((m) => m.default), description: "Show the bunker version information" },
   // images (issue 3)
-  "image ls": { load: () => import("./image_ls.ts").then((m) => m.default), description: "List images" },
+  "image ls": { load: () => import("./image_ls.ts").then((m) => m.default), description: "List images", common: true },
   "image import": { load: () => import("./image_import.ts").then((m) => m.default), description: "Import the contents from a tarball to create a filesystem image" },
   "image inspect": { load: () => import("./image_inspect.ts").then((m) => m.default), description: "Display detailed information on one or more images" },
   "image history": { load: () => import("./image_history.ts").then((m) => m.default), description: "Show the history of an image" },
