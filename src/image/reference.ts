@@ -1,142 +1,114 @@
 /**
- * Image references as Docker normalizes them: "busybox" is docker.io/library/busybox:latest and shows as
- * "busybox:latest". A small local parser for the image store; the registry layer may bring a fuller one,
- * and this one follows the same grammar (distribution/reference) so the two agree on every name.
+ * Docker image references, normalized the way `docker` does (distribution/reference ParseNormalizedNamed):
+ * `nginx` means docker.io/library/nginx, `host:port/path:tag@sha256:…` keeps its host. The one parser of
+ * the project: the image store keys names with it and the registry client resolves them with it, so both
+ * always agree. Error texts copy Docker's (distribution/reference + go-digest) word for word, so scripts
+ * that grep them keep working.
  */
 import { BunkerError } from "../errors.ts";
 
 export const DEFAULT_DOMAIN = "docker.io";
-export const OFFICIAL_PREFIX = "library/";
 export const DEFAULT_TAG = "latest";
+export const OFFICIAL_PREFIX = "library/";
+const LEGACY_DOMAIN = "index.docker.io";
+const NAME_MAX = 255;
+
+// grammar pieces from distribution/reference/regexp.go
+const alnum = "[a-z0-9]+";
+const separator = "(?:[._]|__|[-]+)";
+const pathComponent = `${alnum}(?:${separator}${alnum})*`;
+const domainComponent = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+const ipv6 = "\\[(?:[a-fA-F0-9:]+)\\]";
+const domainName = `(?:${domainComponent}(?:\\.${domainComponent})*|${ipv6})(?::[0-9]+)?`;
+const tagPattern = "[\\w][\\w.-]{0,127}";
+const digestPattern = "[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}";
+const REFERENCE = new RegExp(
+  `^(${domainName})/(${pathComponent}(?:/${pathComponent})*)(?::(${tagPattern}))?(?:@(${digestPattern}))?$`,
+);
+const ANCHORED_DOMAIN = new RegExp(`^${domainName}$`);
+/** a bare image ID, which Docker refuses as a repository name */
+export const FULL_HEX_ID = /^[a-f0-9]{64}$/;
+// go-digest: the algorithms a Docker client registers, with their hex lengths
+const DIGEST_HEX_LENGTH: Record<string, number> = { sha256: 64, sha384: 96, sha512: 128 };
+const GO_DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
+
+export class ReferenceError extends BunkerError {
+  constructor(message: string) {
+    super(message, { exitCode: 1 });
+    this.name = "ReferenceError";
+  }
+}
 
 export interface Reference {
-  /** registry host[:port], "docker.io" by default */
+  /** registry host[:port] after normalization: "docker.io", "127.0.0.1:5000" */
   domain: string;
-  /** repository path inside the registry, "library/busybox" for official images */
+  /** repository path inside the registry: "library/nginx" for official images */
   path: string;
   tag?: string;
   /** "sha256:<hex>" */
   digest?: string;
 }
 
-export class ReferenceError extends BunkerError {
-  constructor(ref: string, reason: string) {
-    super(`invalid reference format: ${reason}`, { exitCode: 1 });
-    this.name = "ReferenceError";
-    this.ref = ref;
-  }
-  readonly ref: string;
-}
-
-const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*$/;
-const DOMAIN_COMPONENT = /^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])$/;
-const PORT = /^[0-9]+$/;
-const TAG = /^[\w][\w.-]{0,127}$/;
-const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
-const SHA256 = /^sha256:[a-f0-9]{64}$/;
-export const FULL_HEX_ID = /^[a-f0-9]{64}$/;
-const NAME_MAX = 255;
-
-/** "host[:port]" or "[ipv6]:port" as the first path element of a name */
-function validDomain(s: string): boolean {
-  let host = s;
-  let port: string | undefined;
-  if (s.startsWith("[")) {
-    const end = s.indexOf("]");
-    if (end === -1) return false;
-    if (!/^[a-fA-F0-9:]+$/.test(s.slice(1, end))) return false;
-    const rest = s.slice(end + 1);
-    if (rest === "") return true;
-    return rest.startsWith(":") && PORT.test(rest.slice(1));
-  }
-  const colon = s.lastIndexOf(":");
-  if (colon !== -1) {
-    host = s.slice(0, colon);
-    port = s.slice(colon + 1);
-    if (!PORT.test(port)) return false;
-  }
-  return host.split(".").every((c) => DOMAIN_COMPONENT.test(c));
-}
-
 /**
- * Parses and normalizes like distribution's ParseNormalizedNamed: adds docker.io and library/ where
- * Docker would, keeps tag and digest as given (no default tag: see withDefaultTag).
+ * Parses what a user typed (ParseNormalizedNamed). Does not add a default tag: callers that need one call
+ * withDefaultTag, as `docker pull` does ("Using default tag: latest").
  */
-export function parseReference(s: string): Reference {
-  if (s === "") throw new ReferenceError(s, "repository name must have at least one component");
-  if (FULL_HEX_ID.test(s)) {
-    throw new ReferenceError(s, `invalid repository name (${s}), cannot specify 64-byte hexadecimal strings`);
+export function parseReference(input: string): Reference {
+  if (FULL_HEX_ID.test(input)) {
+    throw new ReferenceError(`invalid repository name (${input}), cannot specify 64-byte hexadecimal strings`);
   }
-  let rest = s;
-  let digest: string | undefined;
-  const at = rest.indexOf("@");
-  if (at !== -1) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-    if (!DIGEST.test(digest)) throw new ReferenceError(s, "invalid reference format");
-    if (digest.startsWith("sha256:") && !SHA256.test(digest)) throw new ReferenceError(s, "invalid checksum digest length");
+  const [domain, remainder] = splitDockerDomain(input);
+  // Docker checks case on everything before the first ":" before it even parses
+  const colon = remainder.indexOf(":");
+  const remote = colon === -1 ? remainder : remainder.slice(0, colon);
+  if (remote.toLowerCase() !== remote) {
+    throw new ReferenceError(`invalid reference format: repository name (${remote}) must be lowercase`);
   }
-  let tag: string | undefined;
-  const colon = rest.lastIndexOf(":");
-  if (colon !== -1 && !rest.slice(colon + 1).includes("/")) {
-    tag = rest.slice(colon + 1);
-    rest = rest.slice(0, colon);
-    if (!TAG.test(tag)) throw new ReferenceError(s, "invalid reference format");
-  }
-  if (rest === "") throw new ReferenceError(s, "invalid reference format");
-  let domain = DEFAULT_DOMAIN;
-  let path = rest;
-  const slash = rest.indexOf("/");
-  if (slash !== -1) {
-    const first = rest.slice(0, slash);
-    if (first.includes(".") || first.includes(":") || first === "localhost" || first !== first.toLowerCase()) {
-      if (!validDomain(first)) throw new ReferenceError(s, "invalid reference format");
-      domain = first === "index.docker.io" ? DEFAULT_DOMAIN : first;
-      path = rest.slice(slash + 1);
-    }
-  }
-  if (domain === DEFAULT_DOMAIN && !path.includes("/")) path = OFFICIAL_PREFIX + path;
-  const components = path.split("/");
-  if (components.some((c) => !PATH_COMPONENT.test(c))) {
-    if (path !== path.toLowerCase() && components.every((c) => PATH_COMPONENT.test(c.toLowerCase()))) {
-      throw new ReferenceError(s, `repository name (${path}) must be lowercase`);
-    }
-    throw new ReferenceError(s, "invalid reference format");
-  }
-  if (domain.length + 1 + path.length > NAME_MAX) throw new ReferenceError(s, `repository name must not be more than ${NAME_MAX} characters`);
-  const ref: Reference = { domain, path };
-  if (tag !== undefined) ref.tag = tag;
-  if (digest !== undefined) ref.digest = digest;
+  const m = REFERENCE.exec(`${domain}/${remainder}`);
+  if (!m) throw new ReferenceError("invalid reference format");
+  const path = m[2]!;
+  if (path.length > NAME_MAX) throw new ReferenceError(`repository name must not be more than ${NAME_MAX} characters`);
+  const ref: Reference = { domain: m[1]!, path };
+  if (m[3] !== undefined) ref.tag = m[3];
+  if (m[4] !== undefined) ref.digest = checkDigest(m[4]);
   return ref;
 }
 
 /** Docker's TagNameOnly: a name without tag or digest gets ":latest" */
-export function withDefaultTag(ref: Reference): Reference {
-  return ref.tag === undefined && ref.digest === undefined ? { ...ref, tag: DEFAULT_TAG } : ref;
+export function withDefaultTag(r: Reference): Reference {
+  return r.tag !== undefined || r.digest !== undefined ? r : { ...r, tag: DEFAULT_TAG };
 }
 
-/** "docker.io/library/busybox" */
-export function fullName(ref: Reference): string {
-  return `${ref.domain}/${ref.path}`;
+/** "docker.io/library/nginx" */
+export function fullName(r: Reference): string {
+  return `${r.domain}/${r.path}`;
 }
 
-/** canonical string: "docker.io/library/busybox:latest", "ghcr.io/a/b@sha256:..." */
-export function formatReference(ref: Reference): string {
-  return fullName(ref) + (ref.tag !== undefined ? `:${ref.tag}` : "") + (ref.digest !== undefined ? `@${ref.digest}` : "");
-}
-
-/** Docker's FamiliarName: "busybox", "user/app", "ghcr.io/a/b" */
-export function familiarName(ref: Reference): string {
-  if (ref.domain !== DEFAULT_DOMAIN) return fullName(ref);
-  if (ref.path.startsWith(OFFICIAL_PREFIX) && !ref.path.slice(OFFICIAL_PREFIX.length).includes("/")) {
-    return ref.path.slice(OFFICIAL_PREFIX.length);
+/** Docker's FamiliarName: "nginx", "user/app", "127.0.0.1:5000/app" (a nested "library/a/b" keeps its prefix) */
+export function familiarName(r: Reference): string {
+  if (r.domain !== DEFAULT_DOMAIN) return fullName(r);
+  if (r.path.startsWith(OFFICIAL_PREFIX) && !r.path.slice(OFFICIAL_PREFIX.length).includes("/")) {
+    return r.path.slice(OFFICIAL_PREFIX.length);
   }
-  return ref.path;
+  return r.path;
 }
 
-/** Docker's FamiliarString: "busybox:latest", "busybox@sha256:..." */
-export function familiar(ref: Reference): string {
-  return familiarName(ref) + (ref.tag !== undefined ? `:${ref.tag}` : "") + (ref.digest !== undefined ? `@${ref.digest}` : "");
+/** the canonical string "docker.io/library/nginx:1.27@sha256:…", or the familiar one when asked */
+export function formatReference(r: Reference, familiar = false): string {
+  let s = familiar ? familiarName(r) : fullName(r);
+  if (r.tag !== undefined) s += `:${r.tag}`;
+  if (r.digest !== undefined) s += `@${r.digest}`;
+  return s;
+}
+
+/** Docker's FamiliarString: "busybox:latest", "busybox@sha256:…" */
+export function familiar(r: Reference): string {
+  return formatReference(r, true);
+}
+
+/** the name an image is stored under after a pull: tag wins, else digest */
+export function localName(r: Reference): string {
+  return r.tag !== undefined ? `${fullName(r)}:${r.tag}` : `${fullName(r)}@${r.digest}`;
 }
 
 /** canonical form of user input with the default tag added: the key the image index stores */
@@ -144,13 +116,18 @@ export function normalizeName(s: string): string {
   return formatReference(withDefaultTag(parseReference(s)));
 }
 
-/** what a user typed, shown back the way Docker shows it ("nope" -> "nope:latest") */
+/** what a user typed, shown back the way Docker shows it ("nope" -> "nope:latest"); as typed if invalid */
 export function familiarInput(s: string): string {
   try {
     return familiar(withDefaultTag(parseReference(s)));
   } catch {
     return s;
   }
+}
+
+/** true when `s` is a bare registry host (for login/logout arguments) */
+export function isDomain(s: string): boolean {
+  return ANCHORED_DOMAIN.test(s);
 }
 
 /** Go's path.Match glob (*, ?, [...]) where * does not cross "/" */
@@ -176,4 +153,33 @@ export function globMatch(pattern: string, s: string): boolean {
 /** Docker's FamiliarMatch for `--filter reference=`: the pattern may match "name" or "name:tag" */
 export function referenceMatches(pattern: string, ref: Reference): boolean {
   return globMatch(pattern, familiar(ref)) || globMatch(pattern, familiarName(ref));
+}
+
+/** splitDockerDomain: the first path element is a host only if it looks like one */
+function splitDockerDomain(name: string): [string, string] {
+  const i = name.indexOf("/");
+  if (i === -1) return [DEFAULT_DOMAIN, OFFICIAL_PREFIX + name];
+  const first = name.slice(0, i);
+  let domain: string;
+  let remainder = name.slice(i + 1);
+  if (first === LEGACY_DOMAIN) domain = DEFAULT_DOMAIN;
+  // uppercase namespaces are not allowed, so an uppercase first element must be a host name
+  else if (first === "localhost" || /[.:]/.test(first) || first.toLowerCase() !== first) domain = first;
+  else [domain, remainder] = [DEFAULT_DOMAIN, name];
+  if (domain === DEFAULT_DOMAIN && !remainder.includes("/")) remainder = OFFICIAL_PREFIX + remainder;
+  return [domain, remainder];
+}
+
+/** go-digest's Parse as a Docker client sees it (sha256, sha384, sha512 registered) */
+function checkDigest(d: string): string {
+  const i = d.indexOf(":");
+  const alg = d.slice(0, i);
+  const hex = d.slice(i + 1);
+  const want = DIGEST_HEX_LENGTH[alg];
+  if (want === undefined) {
+    throw new ReferenceError(GO_DIGEST.test(d) ? "unsupported digest algorithm" : "invalid checksum digest format");
+  }
+  if (hex.length !== want) throw new ReferenceError("invalid checksum digest length");
+  if (!/^[a-f0-9]+$/.test(hex)) throw new ReferenceError("invalid checksum digest format");
+  return d;
 }

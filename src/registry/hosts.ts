@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { paths } from "../config.ts";
-import { DEFAULT_DOMAIN } from "./reference.ts";
+import { DEFAULT_DOMAIN } from "../image/reference.ts";
 
 export interface Endpoint {
   /** the name users write and config.json keys on: "docker.io", "127.0.0.1:5000" */

@@ -9,7 +9,7 @@ import type { Descriptor, Writer } from "../image/content/types.ts";
 import { repoScope } from "./auth.ts";
 import type { RegistryClient } from "./client.ts";
 import { DigestError, RegistryError, TransportError } from "./errors.ts";
-import type { Reference } from "./reference.ts";
+import type { Reference } from "../image/reference.ts";
 
 /** upload chunk size (env BUNKER_PUSH_CHUNK, read per upload so tests can lower it) */
 export function chunkBytes(): number {

@@ -11,7 +11,7 @@ import { AuthError, DigestError, RegistryNotFoundError } from "./errors.ts";
 import { fetchBlob } from "./fetcher.ts";
 import { MANIFEST_ACCEPT, docKind, sniffMediaType } from "./mediatypes.ts";
 import { Pusher } from "./pusher.ts";
-import { familiarName, formatReference, type Reference } from "./reference.ts";
+import { familiarName, formatReference, type Reference } from "../image/reference.ts";
 
 /** containerd's limit: a manifest larger than this is not a manifest */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;

@@ -261,6 +261,22 @@ export class LinuxSys implements Sys {
     const times = new BigInt64Array([BigInt(atime.sec), BigInt(atime.nsec), BigInt(mtime.sec), BigInt(mtime.nsec)]);
     call("utimensat", path, () => libc().utimensat(dirfd, p, times, flags));
   }
+  fchown(fd: number, uid: number, gid: number): void {
+    call("fchown", undefined, () => libc().fchown(fd, uid >>> 0, gid >>> 0), false, `fd ${fd}`);
+  }
+  fchmod(fd: number, mode: number): void {
+    call("fchmod", undefined, () => libc().fchmod(fd, mode), false, `fd ${fd}`);
+  }
+  futimens(fd: number, atime: TimeSpec, mtime: TimeSpec): void {
+    // called once per unpacked file: one reused buffer (the call is synchronous, nothing else can see it)
+    const times = (this.timesBuf ??= new BigInt64Array(4));
+    times[0] = BigInt(atime.sec);
+    times[1] = BigInt(atime.nsec);
+    times[2] = BigInt(mtime.sec);
+    times[3] = BigInt(mtime.nsec);
+    call("futimens", undefined, () => libc().futimens(fd, times), false, `fd ${fd}`);
+  }
+  private timesBuf: BigInt64Array | null = null;
   readlinkat(dirfd: number, path: string): string {
     const p = cstr(path);
     for (let size = 4096; ; size *= 4) {

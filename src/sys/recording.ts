@@ -50,6 +50,9 @@ export interface SysCallArgs {
   fchownat: { dirfd: number; path: string; uid: number; gid: number; flags: number };
   fchmodat: { dirfd: number; path: string; mode: number; flags: number };
   utimensat: { dirfd: number; path: string; atime: TimeSpec; mtime: TimeSpec; flags: number };
+  fchown: { fd: number; uid: number; gid: number };
+  fchmod: { fd: number; mode: number };
+  futimens: { fd: number; atime: TimeSpec; mtime: TimeSpec };
   readlinkat: { dirfd: number; path: string };
   lsetxattr: { path: string; name: string; value: Uint8Array; flags: number };
   lgetxattr: { path: string; name: string };
@@ -279,6 +282,11 @@ export class RecordingSys implements Sys {
   fchmodat(dirfd: number, path: string, mode: number, flags: number): void { this.rec("fchmodat", { dirfd, path, mode, flags }); }
   utimensat(dirfd: number, path: string, atime: TimeSpec, mtime: TimeSpec, flags: number): void {
     this.rec("utimensat", { dirfd, path, atime: { ...atime }, mtime: { ...mtime }, flags });
+  }
+  fchown(fd: number, uid: number, gid: number): void { this.rec("fchown", { fd, uid, gid }); }
+  fchmod(fd: number, mode: number): void { this.rec("fchmod", { fd, mode }); }
+  futimens(fd: number, atime: TimeSpec, mtime: TimeSpec): void {
+    this.rec("futimens", { fd, atime: { ...atime }, mtime: { ...mtime } });
   }
   readlinkat(dirfd: number, path: string): string {
     this.rec("readlinkat", { dirfd, path });

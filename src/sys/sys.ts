@@ -74,6 +74,10 @@ export interface Sys {
   fchownat(dirfd: number, path: string, uid: number, gid: number, flags: number): void;
   fchmodat(dirfd: number, path: string, mode: number, flags: number): void;
   utimensat(dirfd: number, path: string, atime: TimeSpec, mtime: TimeSpec, flags: number): void;
+  // on an open fd: no path lookup, nothing to race (layer apply sets a new file's metadata this way)
+  fchown(fd: number, uid: number, gid: number): void;
+  fchmod(fd: number, mode: number): void;
+  futimens(fd: number, atime: TimeSpec, mtime: TimeSpec): void;
   readlinkat(dirfd: number, path: string): string;
   lsetxattr(path: string, name: string, value: Uint8Array, flags?: number): void;
   /** null when the attribute does not exist (ENODATA) */

@@ -20,7 +20,7 @@ describe("parseReference", () => {
   for (const [input, want] of cases) test(input, () => expect(parseReference(input)).toEqual(want));
 
   const bad: Array<[string, string]> = [
-    ["", "at least one component"],
+    ["", "invalid reference format"],
     ["Busybox", "repository name (library/Busybox) must be lowercase"],
     ["a".repeat(64), "cannot specify 64-byte hexadecimal strings"],
     ["busybox:", "invalid reference format"],

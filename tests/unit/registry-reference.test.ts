@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { familiarName, formatReference, localName, parseReference, withDefaultTag } from "../../src/registry/reference.ts";
+import { familiarName, formatReference, localName, parseReference, withDefaultTag } from "../../src/image/reference.ts";
 
 const D = "sha256:" + "a".repeat(64);
 
@@ -39,6 +39,25 @@ describe("reference normalization (Docker's rules)", () => {
     expect(() => parseReference("example.com/UP/x")).toThrow("invalid reference format");
   });
 
+  test("digests are checked like go-digest, and no message repeats its prefix", () => {
+    const msg = (s: string) => {
+      try {
+        parseReference(s);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return "";
+    };
+    expect(msg("x@sha256:" + "a".repeat(40))).toBe("invalid checksum digest length");
+    expect(msg("x@sha256:" + "A".repeat(64))).toBe("invalid checksum digest format");
+    expect(msg("x@md5:" + "a".repeat(32))).toBe("unsupported digest algorithm");
+    expect(msg("")).toBe("invalid reference format");
+    expect(msg("x::y")).toBe("invalid reference format");
+    expect(msg("example.com/UP/x")).toBe("invalid reference format: repository name (UP/x) must be lowercase");
+    expect(parseReference("x@sha512:" + "b".repeat(128)).digest).toBe("sha512:" + "b".repeat(128));
+    expect(parseReference("Host/app").domain).toBe("Host");
+  });
+
   test("familiar and local names", () => {
     const r = withDefaultTag(parseReference("nginx"));
     expect(r.tag).toBe("latest");
@@ -47,6 +66,8 @@ describe("reference normalization (Docker's rules)", () => {
     expect(localName(r)).toBe("docker.io/library/nginx:latest");
     expect(familiarName(parseReference("user/app"))).toBe("user/app");
     expect(familiarName(parseReference("localhost:5000/app"))).toBe("localhost:5000/app");
+    // Docker keeps the prefix of a nested official path (familiarizeName)
+    expect(familiarName(parseReference("library/a/b"))).toBe("library/a/b");
     const d = withDefaultTag(parseReference("x@" + D));
     expect(d.tag).toBeUndefined();
     expect(localName(d)).toBe(`docker.io/library/x@${D}`);

@@ -7,7 +7,7 @@ import { writeArchive, type SaveItem } from "../../image/archive/save.ts";
 import type { Descriptor } from "../../image/content/types.ts";
 import type { ImageStore } from "../../image/store.ts";
 import { findImage, noSuchImage } from "../images/resolve.ts";
-import { formatReference, localName, parseReference, withDefaultTag } from "../../registry/reference.ts";
+import { formatReference, localName, parseReference, withDefaultTag } from "../../image/reference.ts";
 import type { Fetcher } from "../../registry/resolver.ts";
 import { chainIds, parseConfig, parseManifest } from "./documents.ts";
 import { storeLayers } from "./layers.ts";

@@ -9,7 +9,7 @@ import type { Descriptor, Platform } from "../../image/content/types.ts";
 import { BunkerError } from "../../errors.ts";
 import { docKind } from "../../registry/mediatypes.ts";
 import { hostPlatform } from "../../registry/platform.ts";
-import { formatReference, fullName, localName, type Reference } from "../../registry/reference.ts";
+import { formatReference, fullName, localName, type Reference } from "../../image/reference.ts";
 import { Resolver } from "../../registry/resolver.ts";
 import { chainIds, parseConfig, parseIndex, parseManifest, pickPlatform } from "./documents.ts";
 import { storeLayers } from "./layers.ts";

@@ -8,7 +8,7 @@ import { BunkerError } from "../../errors.ts";
 import { DigestError } from "../../registry/errors.ts";
 import { docKind } from "../../registry/mediatypes.ts";
 import type { Pusher } from "../../registry/pusher.ts";
-import { familiarName, fullName, localName, type Reference } from "../../registry/reference.ts";
+import { familiarName, fullName, localName, type Reference } from "../../image/reference.ts";
 import { Resolver, sha256 } from "../../registry/resolver.ts";
 import { parseManifest } from "./documents.ts";
 import { addBlobSource, blobSources } from "./sources.ts";

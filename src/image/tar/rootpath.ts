@@ -6,6 +6,8 @@
  * followed: callers lstat it and create it with O_EXCL|O_NOFOLLOW.
  * Resolved directories are cached; the cache is dropped whenever a directory or symlink is removed or
  * replaced, which is the only way an earlier resolution can become stale (the applier is the only writer).
+ * The applier may also say which names certainly do not exist yet (hooks.absent): in a directory this
+ * apply made itself, every name it has not created is missing, and no lstat is needed to know it.
  */
 import { lstatSync, mkdirSync, readlinkSync, type Stats } from "node:fs";
 import { LayerApplyError } from "./errors.ts";
@@ -34,9 +36,18 @@ function lstatOrNull(p: string): Stats | null {
   }
 }
 
+/** What the applier knows about the tree it is building, so the resolver can skip lstat calls. */
+export interface ResolverHooks {
+  /** true only when `rel` certainly does not exist (its parent was made empty by this apply, and no entry
+   *  has created `rel` since); a false answer just means "lstat it" */
+  absent?(rel: string): boolean;
+  /** called after the resolver made directory `rel` (mode 0755) */
+  made?(rel: string): void;
+}
+
 export class RootResolver {
   private cache = new Map<string, string>();
-  constructor(readonly root: string) {}
+  constructor(readonly root: string, private readonly hooks: ResolverHooks = {}) {}
 
   /** Absolute path of a real (relative) path. */
   abs(rel: string): string {
@@ -48,6 +59,15 @@ export class RootResolver {
   }
 
   /**
+   * Records that the archive directory `key` (clean components joined by "/") is the real directory
+   * `real`: the applier has just made it (or found a directory there) under an already-resolved parent,
+   * so resolving it again would only lstat its way to the same answer.
+   */
+  remember(key: string, real: string): void {
+    this.cache.set(key, real);
+  }
+
+  /**
    * The real relative path of directory `parts` (symlinks followed in-root). Missing directories are
    * created (mode 0755, like Docker) when `create`, else null is returned. A non-directory on the way
    * is an error when creating, null otherwise.
@@ -56,11 +76,23 @@ export class RootResolver {
     const key = parts.join("/");
     const hit = this.cache.get(key);
     if (hit !== undefined) return hit;
-    const cur: string[] = [];
+    // Resolution is compositional (parts are clean, so no ".." can reach back past a prefix), so start
+    // after the longest prefix already resolved: only the new components cost lstat calls.
+    let start = 0;
+    let base = "";
+    for (let n = parts.length - 1; n > 0; n--) {
+      const h = this.cache.get(parts.slice(0, n).join("/"));
+      if (h !== undefined) {
+        start = n;
+        base = h;
+        break;
+      }
+    }
+    const cur: string[] = base ? base.split("/") : [];
     // cur[missing..] do not exist (yet): kept lexically, so "nothere/../etc" works like containerd's
     // RootPath; they are created at the end if the path still needs them.
     let missing = Infinity;
-    const pending = parts.slice().reverse(); // a stack: pop() yields the next component
+    const pending = parts.slice(start).reverse(); // a stack: pop() yields the next component
     let links = 0;
     while (pending.length) {
       const c = pending.pop()!;
@@ -72,8 +104,8 @@ export class RootResolver {
       }
       cur.push(c);
       if (missing !== Infinity) continue;
-      const abs = `${this.root}/${cur.join("/")}`;
-      const st = lstatOrNull(abs);
+      const rel = cur.join("/");
+      const st = this.hooks.absent?.(rel) ? null : lstatOrNull(`${this.root}/${rel}`);
       if (!st) {
         missing = cur.length - 1;
         continue;
@@ -81,7 +113,7 @@ export class RootResolver {
       if (st.isSymbolicLink()) {
         if (++links > MAX_LINKS) throw new LayerApplyError(`too many symlinks resolving ${JSON.stringify(key)}`);
         cur.pop();
-        const target = readlinkSync(abs);
+        const target = readlinkSync(`${this.root}/${rel}`);
         if (target.startsWith("/")) cur.length = 0;
         const tp = target.split("/");
         for (let i = tp.length - 1; i >= 0; i--) pending.push(tp[i]!);
@@ -94,9 +126,19 @@ export class RootResolver {
     }
     if (missing !== Infinity) {
       if (!create) return null;
-      for (let i = missing; i < cur.length; i++) mkdirSync(`${this.root}/${cur.slice(0, i + 1).join("/")}`, 0o755);
+      for (let i = missing; i < cur.length; i++) {
+        const rel = cur.slice(0, i + 1).join("/");
+        mkdirSync(`${this.root}/${rel}`, 0o755);
+        this.hooks.made?.(rel);
+      }
     }
     const real = cur.join("/");
+    if (links === 0) {
+      // no symlink on the way: every prefix resolved to itself under base, which saves the next sibling's walk
+      for (let n = start + 1; n < parts.length; n++) {
+        this.cache.set(parts.slice(0, n).join("/"), base ? `${base}/${parts.slice(start, n).join("/")}` : parts.slice(start, n).join("/"));
+      }
+    }
     this.cache.set(key, real);
     return real;
   }
