@@ -13,8 +13,11 @@ export function renderTable(header: string[], rows: string[][]): string {
   return lines.join("\n") + "\n";
 }
 
-/** units.HumanSizeWithPrecision(size, 3): decimal units, 3 significant digits ("4.26MB", "1.2kB"). */
-export function humanSize(bytes: number): string {
+/**
+ * units.HumanSizeWithPrecision: decimal units, `digits` significant digits. Tables use 3 ("4.26MB");
+ * units.HumanSize (4 digits, "4.261MB") is what prune's "Total reclaimed space" prints.
+ */
+export function humanSize(bytes: number, digits = 3): string {
   const units = ["B", "kB", "MB", "GB", "TB", "PB", "EB"];
   let i = 0;
   let n = bytes;
@@ -22,7 +25,7 @@ export function humanSize(bytes: number): string {
     n /= 1000;
     i++;
   }
-  return `${formatG(n, 3)}${units[i]}`;
+  return `${formatG(n, digits)}${units[i]}`;
 }
 
 /** units.BytesSize: binary units with 4 significant digits ("1.5GiB"), as in `docker stats`. */

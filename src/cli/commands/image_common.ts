@@ -1,3 +1,4 @@
+import { humanSize } from "../_output.ts";
 /**
  * Shared shaping for the image commands (not a command itself): Docker's error prefixes, its JSON
  * escaping, and the size/time strings of the image tables.
@@ -27,15 +28,7 @@ export function goJson(value: unknown, indent?: number): string {
 
 /** units.HumanSize: 4 significant digits ("4.261MB"), as prune's "Total reclaimed space" uses */
 export function humanSize4(bytes: number): string {
-  const units = ["B", "kB", "MB", "GB", "TB", "PB", "EB"];
-  let i = 0;
-  let n = bytes;
-  while (n >= 1000 && i < units.length - 1) {
-    n /= 1000;
-    i++;
-  }
-  const s = n === 0 ? "0" : n.toPrecision(4);
-  return `${s.includes(".") && !s.includes("e") ? s.replace(/\.?0+$/, "") : String(Number(s))}${units[i]}`;
+  return humanSize(bytes, 4);
 }
 
 /** Go's time.Time.String() in UTC: "2024-01-11 10:22:03 +0000 UTC" */

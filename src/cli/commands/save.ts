@@ -1,7 +1,6 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { refuseTerminal, writeArchive } from "../_archive-out.ts";
 import { saveImages } from "../../engine/distribution/archive.ts";
 import { openImageStore } from "../../engine/images/resolve.ts";
-import { BunkerError } from "../../errors.ts";
 import type { CommandSpec } from "../_command.ts";
 
 const flags = {
@@ -15,27 +14,9 @@ const spec: CommandSpec<typeof flags> = {
   positionals: [{ name: "IMAGE", description: "images to save" }],
   args: { min: 1 },
   async run({ flags: f, positionals }) {
-    if (!f.output && process.stdout.isTTY) throw new BunkerError("cowardly refusing to save to a terminal. Use the -o flag or redirect");
+    refuseTerminal(f.output);
     const chunks = await saveImages(positionals, await openImageStore());
-    if (!f.output) {
-      const w = Bun.stdout.writer();
-      for await (const c of chunks) await w.write(c);
-      await w.flush();
-      return;
-    }
-    // written beside the target and renamed, so a failed save never leaves a truncated archive
-    const tmp = `${f.output}.tmp-${process.pid}`;
-    const fd = openSync(tmp, "w", 0o644);
-    try {
-      for await (const c of chunks) for (let off = 0; off < c.length; ) off += writeSync(fd, c, off);
-      fsyncSync(fd);
-      closeSync(fd);
-      renameSync(tmp, f.output);
-    } catch (err) {
-      closeSync(fd);
-      rmSync(tmp, { force: true });
-      throw err;
-    }
+    await writeArchive(chunks, f.output);
   },
 };
 export default spec;
