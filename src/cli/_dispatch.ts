@@ -2,12 +2,11 @@
  * Global flags, routing "group sub" and aliases to a command, top-level help, and the one place where
  * errors become a line on stderr and an exit code.
  */
-import { runCommand } from "citty";
 import { setPaths } from "../config.ts";
 import { BunkerError } from "../errors.ts";
 import { SysError } from "../sys/errors.ts";
 import { commit, version } from "../version.ts";
-import { command } from "./_command.ts";
+import { runSpec } from "./_command.ts";
 import { log, setLogLevel } from "./_log.ts";
 import { aliases, commands, groups } from "./commands/index.ts";
 
@@ -34,7 +33,7 @@ export async function dispatch(argv: string[]): Promise<void> {
       return;
     }
     const spec = await commands[key]!.load();
-    await runCommand(command({ ...spec, name: displayName(rest, key) }), { rawArgs: args });
+    await runSpec({ ...spec, name: displayName(rest, key) }, args);
   } catch (err) {
     process.exitCode = report(err, debug);
   }

@@ -1,23 +1,59 @@
 /**
- * User-facing messages go through consola so --debug/--log-level and NO_COLOR work in one place. The
- * reporter is ours: Docker prints plain lines ("WARNING: ...", "Error response from daemon: ..."), and
+ * User-facing messages (warnings, debug, errors) in one place, so --debug/--log-level and NO_COLOR work
+ * alike everywhere. Docker prints plain lines ("WARNING: ...", "Error response from daemon: ..."), and
  * admins grep them, so no icons or timestamps unless --debug.
+ *
+ * This used to be consola with our own reporter; we used only its level filter, and importing consola
+ * cost ~10 ms of every command's start-up (measured: a compiled file that only imports it starts in
+ * 15.4 ms against 4.9 ms), which is a fifth of `run --rm`. So the few lines are ours.
  */
-import { createConsola, type ConsolaInstance, type LogObject } from "consola";
+import { writeSync } from "node:fs";
 
 const LEVELS: Record<string, number> = { fatal: 0, error: 0, warn: 1, info: 3, debug: 4, trace: 5 };
 
-function format(obj: LogObject): string {
-  const text = obj.args.map((a) => (a instanceof Error ? a.message : String(a))).join(" ");
-  if (obj.type === "warn") return `WARNING: ${text}`;
-  if (obj.type === "debug" || obj.type === "trace") return `DEBU[${new Date().toISOString()}] ${text}`;
-  return text;
+type Args = unknown[];
+
+function text(args: Args): string {
+  return args.map((a) => (a instanceof Error ? a.message : String(a))).join(" ");
 }
 
-export const log: ConsolaInstance = createConsola({
-  level: LEVELS[process.env.BUNKER_LOG_LEVEL ?? "info"] ?? 3,
-  reporters: [{ log: (obj) => process.stderr.write(format(obj) + "\n") }],
-});
+function emit(line: string): void {
+  // synchronous: errors are printed right before process.exit, and no stream needs building
+  const buf = Buffer.from(`${line}\n`);
+  let off = 0;
+  try {
+    while (off < buf.length) off += writeSync(2, buf, off);
+  } catch {
+    // stderr closed: nothing better to do
+  }
+}
+
+class Logger {
+  level = LEVELS[process.env.BUNKER_LOG_LEVEL ?? "info"] ?? 3;
+  error(...a: Args): void {
+    if (this.level >= 0) emit(text(a));
+  }
+  fatal(...a: Args): void {
+    this.error(...a);
+  }
+  warn(...a: Args): void {
+    if (this.level >= 1) emit(`WARNING: ${text(a)}`);
+  }
+  info(...a: Args): void {
+    if (this.level >= 3) emit(text(a));
+  }
+  log(...a: Args): void {
+    this.info(...a);
+  }
+  debug(...a: Args): void {
+    if (this.level >= 4) emit(`DEBU[${new Date().toISOString()}] ${text(a)}`);
+  }
+  trace(...a: Args): void {
+    if (this.level >= 5) emit(`DEBU[${new Date().toISOString()}] ${text(a)}`);
+  }
+}
+
+export const log = new Logger();
 
 export function setLogLevel(name: string): boolean {
   const level = LEVELS[name];

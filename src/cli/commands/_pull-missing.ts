@@ -3,8 +3,6 @@
  * container), and `--pull never` would skip it (not offered yet).
  */
 import type { MissingImageHooks } from "../../engine/containers/image-source.ts";
-import { pullImage } from "../../engine/distribution/pull.ts";
-import { withStore } from "../../engine/distribution/stores.ts";
 import { familiarName, formatReference, localName, parseReference, withDefaultTag } from "../../registry/reference.ts";
 import { log } from "../_log.ts";
 
@@ -13,6 +11,8 @@ export const pullMissing: MissingImageHooks = {
   async pull(image: string) {
     const ref = withDefaultTag(parseReference(image));
     process.stderr.write(`${ref.tag ?? ref.digest}: Pulling from ${familiarName(ref)}\n`);
+    // loaded only when an image is missing: the registry client is a large part of the CLI
+    const [{ pullImage }, { withStore }] = await Promise.all([import("../../engine/distribution/pull.ts"), import("../../engine/distribution/stores.ts")]);
     const r = await withStore(`pull ${localName(ref)}`, (parts) => pullImage(ref, parts, {}));
     process.stderr.write(`Digest: ${r.digest}\nStatus: Downloaded newer image for ${formatReference(ref, true)}\n`);
   },

@@ -1,4 +1,9 @@
-import { createContainer, removeContainer, runAttached, startDetached, viewOf } from "../../engine/containers/index.ts";
+// the verbs' own modules, not engine/containers/index.ts: the index pulls in every verb (exec, logs,
+// stats, boot, ...) and `run --rm` is the start-up path the benchmark measures
+import { createContainer } from "../../engine/containers/create.ts";
+import { removeContainer } from "../../engine/containers/remove.ts";
+import { runAttached, startDetached } from "../../engine/containers/start.ts";
+import { viewOf } from "../../engine/containers/status.ts";
 import { trace } from "../../engine/containers/trace.ts";
 import type { CommandSpec } from "../_command.ts";
 import { pullMissing } from "./_pull-missing.ts";

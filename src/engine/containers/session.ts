@@ -60,7 +60,8 @@ export async function startSession(rec: ContainerRecord, io: SessionIo): Promise
     trace("spec built");
     launched = await launch(spec, {
       io: { stdin: io.stdin, stdout: "pipe", stderr: "pipe" },
-      beforeExec: async (pid: number) => cg.addProcess(pid),
+      // joins the cgroup while init starts up; init waits for it before its cgroup ns and execve
+      onSpawn: async (pid: number) => cg.addProcess(pid),
     });
   } catch (err) {
     await cg.destroy().catch(() => {});

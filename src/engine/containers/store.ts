@@ -59,8 +59,17 @@ export function loadLive(id: string): LiveFile | null {
   return readJson<LiveFile>(cpaths.live(id));
 }
 
+/**
+ * Records of --rm containers created by this process: written without fsync. fsync only guards against
+ * the machine crashing (a killed process leaves its writes in the page cache, so `ps` and `rm -f` still
+ * see a whole record), and such a container would be deleted at exit anyway; the rename keeps every
+ * write atomic. Saves 3-5 fsyncs (1-6 ms, more on a busy disk) on the `run --rm` path.
+ */
+const ephemeral = new Set<string>();
+const durable = (id: string) => !ephemeral.has(id);
+
 export function saveRecord(rec: ContainerRecord): void {
-  writeJsonAtomic(cpaths.config(rec.Id), rec);
+  writeJsonAtomic(cpaths.config(rec.Id), rec, durable(rec.Id));
 }
 
 export function writeLive(id: string, live: LiveFile): void {
@@ -81,7 +90,7 @@ export function updateState(id: string, fn: (s: StateFile) => StateFile | void):
   return withLock(`ctr-${id}`, () => {
     const cur = loadState(id);
     const next = fn(cur) ?? cur;
-    writeJsonAtomic(cpaths.state(id), next);
+    writeJsonAtomic(cpaths.state(id), next, durable(id));
     return next;
   });
 }
@@ -105,6 +114,7 @@ export function nameConflict(name: string, owner: string): ConflictError {
 /** Writes a new record with its name reserved, under the global lock (the name check and the write are one step). */
 export function insertRecord(rec: ContainerRecord, exitCode = 125): void {
   const name = rec.Name.slice(1);
+  if (rec.HostConfig.AutoRemove) ephemeral.add(rec.Id);
   withLock("containers", () => {
     const owner = nameOwner(name);
     if (owner !== null) throw Object.assign(nameConflict(name, owner), { exitCode });
@@ -113,7 +123,7 @@ export function insertRecord(rec: ContainerRecord, exitCode = 125): void {
     mkdirSync(cpaths.names(), { recursive: true, mode: 0o700 });
     writeFileSync(cpaths.name(name), rec.Id);
     mkdirSync(cpaths.dir(rec.Id), { recursive: true, mode: 0o710 });
-    writeJsonAtomic(cpaths.state(rec.Id), emptyState());
+    writeJsonAtomic(cpaths.state(rec.Id), emptyState(), durable(rec.Id));
     saveRecord(rec);
   });
 }

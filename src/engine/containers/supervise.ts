@@ -3,7 +3,6 @@
  * container's PID 1 (so it gets the real exit status), writer of its logs, keeper of its restart policy.
  * Reports "started" (or the start error) to the CLI that spawned it, then lives on without a terminal.
  */
-import { serveAttach } from "./attach.ts";
 import { becomeSupervisor, reportToStarter } from "../../runtime/supervisor/detach.ts";
 import { superviseLoop, type RunExit } from "../../runtime/supervisor/loop.ts";
 import { LaunchError } from "../../runtime/errors.ts";
@@ -42,6 +41,8 @@ export async function superviseMain(args: string[]): Promise<void> {
       // a stop that arrived while this run was being launched
       if (loadState(id).ManuallyStopped) signalIfSame(session.launched.pid, session.launched.startTime, 9);
       if (fresh.Config.OpenStdin || fresh.Config.Tty) {
+        // loaded only for -i/-t: a plain detached supervisor never serves attach
+        const { serveAttach } = await import("./attach.ts");
         const stopServing = serveAttach(id, session.launched);
         void session.finished.then(stopServing);
       }

@@ -5,13 +5,26 @@
 import type { Handshake } from "./detach.ts";
 import { selfCommand } from "../spawn.ts";
 
+/**
+ * A supervisor idles for the container's whole life and runs little JS: without the concurrent JIT and
+ * GC helper threads it holds 3 threads fewer and ~0.35 MiB less private memory (measured 4.50 -> 4.15
+ * MiB, smaps_rollup). mimalloc gives freed pages back at once instead of after a delay. The container
+ * never sees these: init gets its own environment and execve gets the spec's.
+ */
+const SUPERVISOR_JSC_ENV: Record<string, string> = {
+  BUN_JSC_useConcurrentJIT: "0",
+  BUN_JSC_useConcurrentGC: "0",
+  BUN_JSC_numberOfGCMarkers: "1",
+  MIMALLOC_PURGE_DELAY: "0",
+};
+
 export async function spawnSupervisor(id: string, extraArgs: string[] = []): Promise<Handshake> {
   const proc = Bun.spawn([...selfCommand("__supervise"), id, ...extraArgs], {
     detached: true,
     stdin: "ignore",
     stdout: "pipe",
     stderr: process.env.BUNKER_SUPERVISOR_DEBUG ? "inherit" : "ignore",
-    env: process.env,
+    env: { ...process.env, ...SUPERVISOR_JSC_ENV },
   });
   let text = "";
   const reader = proc.stdout.getReader();
