@@ -31,11 +31,15 @@ export interface CommandSpec<F extends FlagDefs> {
 export async function runSpec<F extends FlagDefs>(spec: CommandSpec<F>, rawArgs: string[]): Promise<void> {
   const parsed = parseFlags(rawArgs, spec.flags, {
     command: spec.name,
+    usage: usageLine(spec),
     stopAtFirstPositional: spec.stopAtFirstPositional,
   });
   if (parsed.help) {
     const { renderUsage } = await import("citty");
-    process.stdout.write((await renderUsage(await command(spec))) + "\n");
+    const text = await renderUsage(await command(spec));
+    // citty colours unconditionally; a pipe or NO_COLOR gets plain text (help is grepped)
+    const plain = !process.stdout.isTTY || process.env.NO_COLOR !== undefined;
+    process.stdout.write(`${plain ? text.replace(/\x1b\[[0-9;]*m/g, "") : text}\n`);
     return;
   }
   checkArgCount(spec, parsed.positionals.length);
@@ -56,13 +60,28 @@ export async function command<F extends FlagDefs>(spec: CommandSpec<F>): Promise
 function checkArgCount(spec: CommandSpec<FlagDefs>, n: number): void {
   const { min, max } = spec.args ?? {};
   let want: string | undefined;
-  if (min !== undefined && max !== undefined && min === max && n !== min) want = `exactly ${plural(min)}`;
+  if (min !== undefined && max !== undefined && min === max && n !== min) want = plural(min);
   else if (min !== undefined && n < min) want = `at least ${plural(min)}`;
   else if (max !== undefined && n > max) want = max === 0 ? "no arguments" : `at most ${plural(max)}`;
   if (want !== undefined) {
     const verb = want === "no arguments" ? "accepts" : "requires";
-    throw new UsageError(`"bunker ${spec.name}" ${verb} ${want}.\nSee 'bunker ${spec.name} --help'.`);
+    // docker 28's wording (its arity errors with the usage line; only "at least" says See, the others Run)
+    const see = want.startsWith("at least") ? "See" : "Run";
+    throw new UsageError(`bunker: 'bunker ${spec.name}' ${verb} ${want}\n\n${usageLine(spec)}\n\n${see} 'bunker ${spec.name} --help' for more information`);
   }
+}
+
+/** "Usage:  bunker rm [OPTIONS] CONTAINER [CONTAINER...]", from the spec's positionals and arity */
+function usageLine(spec: CommandSpec<FlagDefs>): string {
+  const { min = 0, max } = spec.args ?? {};
+  const ps = spec.positionals ?? [];
+  const words = ps.map((p, i) => {
+    const word = i < min ? p.name : `[${p.name}]`;
+    if (i < ps.length - 1 || (max !== undefined && max <= ps.length)) return word;
+    return i < min ? `${word} [${p.name}...]` : `[${p.name}...]`;
+  });
+  const options = Object.values(spec.flags).some((f) => !f.hidden) ? ["[OPTIONS]"] : [];
+  return ["Usage: ", `bunker ${spec.name}`, ...options, ...words].join(" ");
 }
 
 function plural(n: number): string {

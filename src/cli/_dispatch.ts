@@ -65,7 +65,7 @@ function takeGlobals(argv: string[], onDebug: () => void): string[] | null {
       printTopHelp(undefined);
       return null;
     } else if (flag.startsWith("-")) {
-      throw new BunkerError(`unknown flag: ${flag}\nSee 'bunker --help'.`, { exitCode: 125 });
+      throw new BunkerError(`unknown flag: ${flag}\n\nUsage:  bunker [OPTIONS] COMMAND [ARG...]\n\nRun 'bunker --help' for more information`, { exitCode: 125 });
     } else break;
   }
   return argv.slice(i);

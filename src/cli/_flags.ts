@@ -33,6 +33,8 @@ export interface ParseOptions {
   stopAtFirstPositional?: boolean;
   /** command name for error hints */
   command: string;
+  /** "Usage:  bunker CMD [OPTIONS] ..." shown under a flag error, as docker 28 does */
+  usage?: string;
 }
 
 export function parseFlags<F extends FlagDefs>(argv: string[], defs: F, opts: ParseOptions): Parsed<F> {
@@ -47,7 +49,7 @@ export function parseFlags<F extends FlagDefs>(argv: string[], defs: F, opts: Pa
   }
   const positionals: string[] = [];
   let help = false;
-  const hint = `See 'bunker ${opts.command} --help'.`;
+  const hint = `${opts.usage ? `\n${opts.usage}\n` : ""}\nRun 'bunker ${opts.command} --help' for more information`;
   const bad = (msg: string) => new UsageError(`${msg}\n${hint}`, 125);
 
   const assign = (name: string, raw: string | undefined, next: () => string | undefined, shown: string) => {

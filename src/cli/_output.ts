@@ -80,6 +80,11 @@ export function truncate(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
 }
 
+/** Go's json.Marshal escapes <, > and & (HTML safety); docker's inspect, --format json and {{json}} show them so */
+export function goJson(value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
+}
+
 export function writeOut(text: string): void {
   process.stdout.write(text);
 }

@@ -4,7 +4,7 @@
  * and the "table" prefix (header row + tabwriter). Errors read like Go's ("template: ...").
  */
 import { BunkerError } from "../errors.ts";
-import { renderTable } from "./_output.ts";
+import { goJson, renderTable } from "./_output.ts";
 
 type Node =
   | { t: "text"; s: string }
@@ -105,8 +105,12 @@ function show(v: unknown): string {
   return String(v);
 }
 
+/** the rows of list commands (ps, images, volume ls): Docker's formatter contexts */
+const rowContexts = new WeakSet<object>();
+
 const funcs: Record<string, (...a: unknown[]) => unknown> = {
-  json: (v) => JSON.stringify(v ?? null),
+  // docker's json func does not escape HTML, but a row context's own MarshalJSON (json.Marshal) does
+  json: (v) => (v && typeof v === "object" && rowContexts.has(v) ? goJson(v) : JSON.stringify(v ?? null)),
   index: (v, ...keys) => keys.reduce((acc: unknown, k) => (acc == null ? undefined : (acc as Record<string, unknown>)[String(k)]), v),
   join: (v, sep) => (Array.isArray(v) ? v.map(String).join(String(sep)) : show(v)),
   upper: (v) => String(v ?? "").toUpperCase(),
@@ -148,12 +152,40 @@ function evalPipeline(p: string, dot: unknown): unknown {
       if (!first) vals.push(acc);
       acc = fn(...vals);
     } else {
-      if (rest.length) throw new TemplateError(`can't give argument to non-function ${head}`);
-      acc = evalArg(head, dot);
+      const target = head.startsWith(".") ? field(dot, head) : undefined;
+      if (typeof target === "function") {
+        // a method of the context, e.g. ps's {{.Label "com.example.x"}}
+        const vals = rest.map((a) => evalArg(a, dot));
+        if (!first) vals.push(acc);
+        acc = (target as (...a: unknown[]) => unknown)(...vals);
+      } else {
+        if (rest.length) throw new TemplateError(`can't give argument to non-function ${head}`);
+        acc = evalArg(head, dot);
+      }
     }
     first = false;
   }
   return acc;
+}
+
+/** fields whose JSON null is a nil map or a nil pointer in Docker's Go types (the other nulls are nil slices) */
+const NIL_MAPS = new Set(["Labels", "Volumes", "ExposedPorts", "Tmpfs", "Options", "Networks", "Ports", "PortBindings", "Sysctls", "StorageOpt", "DriverOpts", "Annotations", "Data"]);
+const NIL_POINTERS = new Set(["MemorySwappiness", "PidsLimit", "OomKillDisable", "Init", "Healthcheck", "Health", "IPAMConfig", "Platform"]);
+/** omitempty fields: absent from the JSON when empty, yet fields of the struct a template sees */
+const OMITTED = new Set(["Init", "Tmpfs", "Mounts", "Sysctls", "StorageOpt", "Annotations", "Health", "Healthcheck"]);
+
+/**
+ * Docker executes inspect templates on its typed structs, so a null field prints as Go prints a nil
+ * value: "[]" for a slice, "map[]" for a map, "<nil>" for a pointer; only an absent key is "<no value>".
+ */
+function typedNull(p: string, dot: unknown): string {
+  const m = /^\s*((?:\$)?(?:\.\w+)+)\s*$/.exec(p);
+  if (!m) return show(null);
+  const path = m[1]!.replace(/^\$/, "");
+  const key = path.slice(path.lastIndexOf(".") + 1);
+  const parent = field(dot, path.slice(0, path.lastIndexOf(".")) || ".");
+  if (!parent || typeof parent !== "object" || !(key in parent || OMITTED.has(key))) return show(null);
+  return NIL_MAPS.has(key) ? "map[]" : NIL_POINTERS.has(key) ? "<nil>" : "[]";
 }
 
 function truthy(v: unknown): boolean {
@@ -168,7 +200,7 @@ function exec(nodes: Node[], dot: unknown): string {
     if (n.t === "text") out += n.s;
     else if (n.t === "expr") {
       const v = evalPipeline(n.p, dot);
-      out += typeof v === "string" ? v : show(v);
+      out += typeof v === "string" ? v : v == null ? typedNull(n.p, dot) : show(v);
     } else {
       const v = evalPipeline(n.p, dot);
       if (n.t === "if") out += exec(truthy(v) ? n.body : n.alt, dot);
@@ -196,7 +228,8 @@ function unescapeGo(s: string): string {
  * `headers`, e.g. {ID: "IMAGE ID"}) and aligns columns like Docker's tabwriter.
  */
 export function formatRows(format: string, rows: unknown[], headers: Record<string, string> = {}): string {
-  if (format === "json") return rows.map((r) => JSON.stringify(r)).join("\n") + (rows.length ? "\n" : "");
+  for (const r of rows) if (r && typeof r === "object") rowContexts.add(r);
+  if (format === "json") return rows.map((r) => goJson(r)).join("\n") + (rows.length ? "\n" : "");
   if (!format.startsWith("table")) return rows.map((r) => formatTemplate(format, r) + "\n").join("");
   const body = format.slice(5).trim() || "{{json .}}";
   const cells = unescapeGo(body).split("\t");

@@ -46,6 +46,11 @@ export interface ProcessSpec {
   cwd: string;
   user: UserSpec;
   terminal: boolean;
+  /**
+   * with terminal: the pty's size before the program runs (the caller's terminal), so a program that
+   * asks at once sees it; absent = 0x0 until someone resizes (Docker's detached -t before attach)
+   */
+  consoleSize?: { rows: number; cols: number };
   capabilities: CapabilitySpec;
   noNewPrivileges: boolean;
   /** RLIMIT_NOFILE style names; only set when asked (the bounding set here lacks CAP_SYS_RESOURCE) */

@@ -17,7 +17,7 @@ async function inspectImage(ref: string) {
   return JSON.parse(await h.ok(["image", "inspect", ref]))[0];
 }
 
-describe.skipIf(!isRoot)("commit, diff, export", () => {
+describe("commit, diff, export", () => {
   beforeAll(() => h.setup());
   afterEach(async () => {
     await h.removeAll();

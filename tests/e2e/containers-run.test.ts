@@ -8,7 +8,7 @@ import { Harness, isRoot } from "./containers-harness.ts";
 
 const h = new Harness();
 
-describe.skipIf(!isRoot)("containers: run", () => {
+describe("containers: run", () => {
   beforeAll(() => h.setup());
   afterEach(async () => {
     await h.removeAll();
@@ -141,9 +141,25 @@ describe.skipIf(!isRoot)("containers: run", () => {
   test("bad flag values are refused before anything is created", async () => {
     const r = await h.bunker(["run", "--rm", "--restart", "always", "busybox", "true"]);
     expect(r.code).toBe(125);
-    expect(r.stderr).toContain("Conflicting options");
+    expect(r.stderr).toContain("conflicting options: cannot specify both --restart and --rm");
     const w = await h.bunker(["run", "-w", "rel", "busybox", "true"]);
     expect(w.code).toBe(125);
     expect(await h.ok(["ps", "-aq"])).toBe("");
+  });
+  // `script` gives the CLI a real terminal of a known size; both verbs must start the program with it
+  test("run -t and exec -t start with the caller's window size", async () => {
+    const q = (a: string[]) => a.map((x) => `'${x.replace(/'/g, "'\\''")}'`).join(" ");
+    const inPty = async (args: string[]) => {
+      const cmd = `stty rows 29 cols 87; ${q(h.argv(args))}`;
+      const p = Bun.spawn(["script", "-qec", cmd, "/dev/null"], { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: h.env() });
+      const [out, code] = await Promise.all([new Response(p.stdout).text(), p.exited]);
+      // the outer pty adds its own \r (onlcr) to the container's "29 87\r\n"
+      return { out: out.trim(), code };
+    };
+    const r = await inPty(["run", "--rm", "-t", "busybox", "stty", "size"]);
+    expect([r.code, r.out]).toEqual([0, "29 87"]);
+    await h.ok(["run", "-d", "--name", "sz", "busybox", "sleep", "30"]);
+    const e = await inPty(["exec", "-t", "sz", "stty", "size"]);
+    expect([e.code, e.out]).toEqual([0, "29 87"]);
   });
 });

@@ -12,7 +12,7 @@ const h = new TestHarness("cp");
 let host = "";
 const PASSWD = "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n";
 
-describe.skipIf(!isRoot)("cp", () => {
+describe("cp", () => {
   beforeAll(async () => {
     await h.setup();
     host = join(h.base, "host");

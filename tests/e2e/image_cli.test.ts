@@ -64,6 +64,32 @@ describe("import", () => {
     expect(img.Metadata.LastTagTime).not.toBe("0001-01-01T00:00:00Z");
   });
 
+  // compared with a Docker 20.10 engine on the same tarball
+  test("Size is Docker's directory.Size of the layer (symlinks count their target's length, hardlinks once)", async () => {
+    const img = await inspect("busybox");
+    const { lstatSync } = await import("node:fs");
+    const seen = new Set<number>();
+    let total = 0;
+    const walk = (dir: string) => {
+      for (const name of readdirSync(dir)) {
+        const st = lstatSync(join(dir, name));
+        if (st.isDirectory()) walk(join(dir, name));
+        else if (st.size > 0 && !seen.has(st.ino)) (seen.add(st.ino), (total += st.size));
+      }
+    };
+    walk(img.GraphDriver.Data.UpperDir);
+    expect(img.Size).toBe(total);
+  });
+
+  test("images --format json/{{json .}}: Go's escaping and units.HumanSize for VirtualSize", async () => {
+    const { Size } = await inspect("busybox");
+    for (const format of ["json", "{{json .}}"]) {
+      const line = (await run(["images", "--format", format])).stdout;
+      expect(line).toContain('"Digest":"\\u003cnone\\u003e"');
+      expect(JSON.parse(line).VirtualSize).toBe(`${(Size / 1e6).toPrecision(4).replace(/\.?0+$/, "")}MB`);
+    }
+  });
+
   test("the unpacked tree is the busybox rootfs", async () => {
     const upper = (await inspect("busybox")).GraphDriver.Data.UpperDir;
     expect(readdirSync(join(upper, "bin"))).toContain("sh");
@@ -87,6 +113,7 @@ describe("import", () => {
     expect((await run(["history", "-q", "--no-trunc", "busybox"])).stdout).toBe(`${id}\n`);
     const raw = await run(["history", "-H=false", "--format", "{{.Size}} {{.CreatedSince}}", "busybox"]);
     expect(raw.stdout).toMatch(/^\d+ \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n$/);
+    expect(table((await run(["history", "-H=false", "busybox"])).stdout)[0]).toEqual(["IMAGE", "CREATED AT", "CREATED BY", "SIZE", "COMMENT"]);
   });
 
   test("from stdin as tar.gz: the blob is kept as given, the diff ID is the same", async () => {
@@ -184,7 +211,13 @@ describe("errors like Docker's", () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('Error parsing reference: "Bad" is not a valid repository/tag');
     expect(await run(["import", "/does/not/exist.tar"])).toMatchObject({ code: 1, stderr: "open /does/not/exist.tar: no such file or directory\n" });
-    expect((await run(["import"])).stderr).toContain('"bunker import" requires at least 1 argument');
+    expect((await run(["import"])).stderr).toContain("bunker: 'bunker import' requires at least 1 argument\n\nUsage:  bunker import [OPTIONS]");
+    // help into a pipe is plain text (it gets grepped)
+    const help = await run(["images", "--help"]);
+    expect(help.stdout).toContain("List images");
+    expect(help.stdout).not.toContain("\x1b[");
+    // docker 28: "requires 1 argument" (no "exactly"), a usage line, "Run ... for more information"
+    expect((await run(["history"])).stderr).toBe("bunker: 'bunker history' requires 1 argument\n\nUsage:  bunker history [OPTIONS] IMAGE\n\nRun 'bunker history --help' for more information\n");
     expect((await run(["images", "--filter", "color=red"])).stderr).toBe("Error response from daemon: invalid filter 'color'\n");
   });
 

@@ -12,7 +12,7 @@ const fx = useRuntimeFixture();
 const { run, sh, launchError, newCgroup } = fx;
 const running = { push: (l: Parameters<typeof fx.track>[0]) => fx.track(l) };
 
-describe.skipIf(!isRoot)("Docker's default seccomp profile", () => {
+describe("Docker's default seccomp profile", () => {
   test("init's last steps and the program run under it; what it forbids is refused", async () => {
     const { defaultSeccompProgram } = await import("../../src/runtime/seccomp/index.ts");
     const spec = sh("grep Seccomp: /proc/self/status; echo 1 > /tmp/ok && cat /tmp/ok; unshare -U true 2>/dev/null || echo unshare-refused");
@@ -29,7 +29,7 @@ describe.skipIf(!isRoot)("Docker's default seccomp profile", () => {
   });
 });
 
-describe.skipIf(!isRoot)("--init", () => {
+describe("--init", () => {
   test("PID 1 is a reaper: the program is its child, orphans are reaped, signals forwarded, status passed on", async () => {
     const spec = sh("echo $$; (sleep 0.1 &); sleep 0.4; ps -o stat,comm | grep -c Z; exit 5");
     spec.process.init = true;
@@ -62,7 +62,7 @@ describe.skipIf(!isRoot)("--init", () => {
   });
 });
 
-describe.skipIf(!isRoot)("execIn", () => {
+describe("execIn", () => {
   test("joins the container's namespaces: its hostname, its PID 1, its caps; exit code passes through", async () => {
     const spec = makeSpec(fx.rootfs(), ["sleep", "30"]);
     const c = await launch(spec, { io: PIPES });
@@ -95,6 +95,12 @@ describe.skipIf(!isRoot)("execIn", () => {
     const buf = Buffer.alloc(256);
     const n = readSync(t.ptyMaster!, buf);
     expect(buf.subarray(0, n).toString()).toBe("/dev/pts/0\r\n");
+    // the caller's size is on the pty before the program asks for it
+    const sized = await execIn(c, { ...spec.process, args: ["sh", "-c", "stty size"], terminal: true, consoleSize: { rows: 41, cols: 97 } }, { io: PIPES });
+    running.push(sized);
+    expect((await sized.wait()).exitCode).toBe(0);
+    const m = readSync(sized.ptyMaster!, buf);
+    expect(buf.subarray(0, m).toString()).toBe("41 97\r\n");
     process.kill(c.pid, "SIGKILL");
     await c.wait();
     const gone = await execIn(c, { ...spec.process, args: ["true"] }, { io: PIPES }).catch((e) => e);

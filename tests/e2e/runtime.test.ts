@@ -14,7 +14,7 @@ const fx = useRuntimeFixture();
 const { run, sh, launchError, newCgroup } = fx;
 const running = { push: (l: Parameters<typeof fx.track>[0]) => fx.track(l) };
 
-describe.skipIf(!isRoot)("launch", () => {
+describe("launch", () => {
   test("the user's process is PID 1, with the hostname and exit code passed through", async () => {
     const r = await run(sh("echo $$; hostname; cat /etc/hostname; exit 3"));
     expect(r.out).toBe("1\ntesthost\ntesthost\n");
@@ -116,6 +116,27 @@ describe.skipIf(!isRoot)("launch", () => {
       for (let n; (n = readSync(l.ptyMaster!, buf)) > 0; ) out += buf.subarray(0, n).toString();
     } catch {}
     expect(out).toBe("/dev/pts/0\r\ncrw--w----\r\n");
+  });
+
+  test("terminal: the console size is set before the program runs; without one it stays 0x0", async () => {
+    const readAll = (fd: number): string => {
+      let out = "";
+      const buf = Buffer.alloc(4096);
+      try {
+        for (let n; (n = readSync(fd, buf)) > 0; ) out += buf.subarray(0, n).toString();
+      } catch {}
+      return out;
+    };
+    // busybox's stty reports a 0-row terminal as an error on "standard input" instead of "0 0"
+    for (const [size, want] of [[{ rows: 37, cols: 113 }, "37 113\r\n"], [undefined, "stty: standard input\r\n"]] as const) {
+      const spec = sh("stty size");
+      spec.process.terminal = true;
+      if (size) spec.process.consoleSize = size;
+      const l = await launch(spec, { io: PIPES });
+      running.push(l);
+      expect((await l.wait()).exitCode).toBe(0);
+      expect(readAll(l.ptyMaster!)).toBe(want);
+    }
   });
 
   test("read-only rootfs, working dir created like Docker, a bind mount and a tmpfs", async () => {

@@ -55,7 +55,7 @@ async function run(script: string, mounts: RuntimeSpec["mounts"]) {
   return { out, err, code: st.exitCode };
 }
 
-describe.skipIf(!isRoot)("volumes in containers", () => {
+describe("volumes in containers", () => {
   test("named volume gets the image's content, keeps writes; ro is read-only; tmpfs has its options", async () => {
     const plan = planMounts(parseMountFlags({ volume: ["datavol:/data", "rovol:/ro:ro"], tmpfs: ["/scratch:size=1m"] }), {
       containerId: ID, imageLowerDirs: [image, rootfs.lower],

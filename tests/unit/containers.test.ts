@@ -103,7 +103,7 @@ describe("flag values", () => {
     expect(parseMemory("64m", "--memory")).toBe(64 * 1024 * 1024);
     expect(parseMemory("1g", "--memory")).toBe(1024 ** 3);
     expect(parseMemory("-1", "--memory-swap")).toBe(-1);
-    expect(() => parseMemory("lots", "--memory")).toThrow('invalid argument "lots" for "--memory" flag');
+    expect(() => parseMemory("lots", "--memory")).toThrow('invalid argument "lots" for "-m, --memory" flag');
     expect(parseCpus("1.5")).toBe(1.5e9);
     expect(parseRestart("on-failure:3")).toEqual({ Name: "on-failure", MaximumRetryCount: 3 });
     expect(parseRestart(undefined)).toEqual({ Name: "no", MaximumRetryCount: 0 });
@@ -148,8 +148,8 @@ describe("status and ps wording", () => {
     const now = Date.now();
     const v = project("a".repeat(64), record(), { ...emptyState(), Status: "exited", ExitCode: 3, FinishedAt: new Date(now - 3000).toISOString() }, null);
     expect(statusText(v, now)).toBe("Exited (3) 3 seconds ago");
-    expect(commandText(v, true)).toBe('"sh -c echo hello wo…"');
-    expect(commandText(v, false)).toBe('"sh -c echo hello world, this is long"');
+    expect(commandText(v, true)).toBe(`"sh -c 'echo hello w…"`); // the daemon quotes an argument holding a space
+    expect(commandText(v, false)).toBe(`"sh -c 'echo hello world, this is long'"`);
     expect(statusText(project("a".repeat(64), record(), emptyState(), null))).toBe("Created");
   });
   test("container env gets PATH, HOSTNAME, HOME, and TERM with a tty", () => {

@@ -28,9 +28,9 @@ export function statusText(v: ContainerView, now = Date.now()): string {
   }
 }
 
-/** Go's Ellipsis on runes then strconv.Quote */
+/** the daemon's Command (an argument holding a space is put in single quotes), Go's Ellipsis on runes, strconv.Quote */
 export function commandText(v: ContainerView, trunc: boolean): string {
-  let cmd = [v.record.Path, ...v.record.Args].join(" ");
+  let cmd = [v.record.Path, ...v.record.Args.map((a) => (a.includes(" ") ? `'${a}'` : a))].join(" ");
   const runes = [...cmd];
   if (trunc && runes.length > 20) cmd = `${runes.slice(0, 19).join("")}…`;
   return JSON.stringify(cmd);
@@ -42,25 +42,35 @@ function createdAt(iso: string): string {
   return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000 UTC`;
 }
 
-/** the fields of Docker's ps --format context */
+/** the fields of Docker's ps --format context, in its JSON order (sorted); Platform is null as docker 28 shows for a daemon that does not report it */
 export function psRow(v: ListedContainer, trunc: boolean) {
   const labels = v.record.Config.Labels ?? {};
-  return {
-    ID: trunc ? shortId(v.id) : v.id,
-    Image: v.record.Config.Image,
+  const mounts = v.record.Mounts as Array<{ Name?: string; Source?: string; Driver?: string }>;
+  // a mount is shown by its volume name, else its source; Ellipsis(…, 15) unless --no-trunc
+  const mountNames = mounts.map((m) => {
+    const name = m.Name || m.Source || "";
+    return trunc && [...name].length > 15 ? `${[...name].slice(0, 14).join("")}…` : name;
+  });
+  const row = {
     Command: commandText(v, trunc),
     CreatedAt: createdAt(v.record.Created),
-    RunningFor: ago(v.record.Created),
+    ID: trunc ? shortId(v.id) : v.id,
+    Image: v.record.Config.Image,
+    Labels: Object.entries(labels).map(([k, x]) => `${k}=${x}`).join(","),
+    LocalVolumes: String(mounts.filter((m) => m.Driver === "local").length),
+    Mounts: mountNames.join(","),
+    Names: v.record.Name.slice(1),
+    Networks: v.record.HostConfig.NetworkMode,
+    Platform: null,
     Ports: "",
+    RunningFor: ago(v.record.Created),
+    Size: v.sizeRw !== undefined ? `${humanSize(v.sizeRw)} (virtual ${humanSize(v.sizeRootFs ?? 0)})` : "0B",
     State: v.status,
     Status: statusText(v),
-    Size: v.sizeRw !== undefined ? `${humanSize(v.sizeRw)} (virtual ${humanSize(v.sizeRootFs ?? 0)})` : "0B",
-    Names: v.record.Name.slice(1),
-    Labels: Object.entries(labels).map(([k, x]) => `${k}=${x}`).join(","),
-    Mounts: "",
-    Networks: v.record.HostConfig.NetworkMode,
-    LocalVolumes: "0",
   };
+  // {{.Label "key"}}: a method in Docker's context, so not a field of its JSON
+  Object.defineProperty(row, "Label", { value: (key: unknown) => labels[String(key)] ?? "", enumerable: false });
+  return row;
 }
 
 export const PS_HEADERS: Record<string, string> = {
@@ -88,8 +98,8 @@ export async function forEachContainer(refs: string[], fn: (ref: string) => Prom
   let failed = false;
   for (const ref of refs) {
     try {
-      await fn(ref);
-      process.stdout.write(`${ref}\n`);
+      // false: the callback reported this one itself and it is not echoed (rm -f of a missing container)
+      if ((await fn(ref)) !== false) process.stdout.write(`${ref}\n`);
     } catch (e) {
       failed = true;
       log.error(errorMessage(e));

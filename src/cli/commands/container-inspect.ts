@@ -1,7 +1,8 @@
 import { inspectView, refresh } from "../../engine/containers/index.ts";
-import { errorMessage } from "../../errors.ts";
+import { errorMessage, NotFoundError } from "../../errors.ts";
 import type { CommandSpec } from "../_command.ts";
 import { log } from "../_log.ts";
+import { goJson } from "../_output.ts";
 import { formatTemplate } from "../_template.ts";
 
 const flags = {
@@ -17,18 +18,20 @@ const spec: CommandSpec<typeof flags> = {
   args: { min: 1 },
   async run({ flags, positionals }) {
     const out: unknown[] = [];
-    let failed = false;
+    const errors: string[] = [];
     for (const ref of positionals) {
       try {
         out.push(inspectView(await refresh(ref), flags.size));
       } catch (e) {
-        failed = true;
-        log.error(errorMessage(e));
+        // docker's inspect words a missing object "Error: No such container: x" (the CLI's own wording)
+        errors.push(e instanceof NotFoundError ? `Error: ${e.message}` : errorMessage(e));
       }
     }
     if (flags.format) for (const v of out) process.stdout.write(`${formatTemplate(flags.format, v)}\n`);
-    else process.stdout.write(`${JSON.stringify(out, null, 4)}\n`);
-    return failed ? 1 : 0;
+    else process.stdout.write(`${goJson(out, 4)}\n`);
+    // like Docker: what was found first, then the errors
+    for (const m of errors) log.error(m);
+    return errors.length ? 1 : 0;
   },
 };
 export default spec;

@@ -12,7 +12,8 @@ const spec: CommandSpec<typeof createFlags> = {
   args: { min: 1 },
   stopAtFirstPositional: true,
   async run({ flags, positionals }) {
-    const { id, warnings } = await createContainer(toCreateOptions(flags, positionals, true), pullMissing);
+    // not detached: like `docker create`, the record says stdout/stderr (and stdin with -i) are to be attached by `start -a`
+    const { id, warnings } = await createContainer(toCreateOptions(flags, positionals, false), pullMissing);
     for (const w of warnings) log.warn(w);
     process.stdout.write(`${id}\n`);
   },

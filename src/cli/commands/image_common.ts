@@ -21,10 +21,7 @@ export async function daemonCall<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Go's json.Marshal escapes <, > and & (HTML safety); docker inspect output shows them that way */
-export function goJson(value: unknown, indent?: number): string {
-  return JSON.stringify(value, null, indent).replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
-}
+export { goJson } from "../_output.ts";
 
 /** units.HumanSize: 4 significant digits ("4.261MB"), as prune's "Total reclaimed space" uses */
 export function humanSize4(bytes: number): string {

@@ -40,7 +40,7 @@ const spec: CommandSpec<typeof flags> = {
     else if (f.format !== undefined && f.format !== "table") process.stdout.write(formatRows(f.format, rows, HEADERS));
     else if (f.quiet) process.stdout.write(rows.map((r) => `${r.ID}\n`).join(""));
     else {
-      process.stdout.write(renderTable(["IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT"], rows.map((r) => [r.ID, r.CreatedSince, r.CreatedBy, r.Size, r.Comment])));
+      process.stdout.write(renderTable(["IMAGE", f.human ? "CREATED" : "CREATED AT", "CREATED BY", "SIZE", "COMMENT"], rows.map((r) => [r.ID, r.CreatedSince, r.CreatedBy, r.Size, r.Comment])));
     }
   },
 };

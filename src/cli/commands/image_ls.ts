@@ -51,7 +51,7 @@ const spec: CommandSpec<typeof flags> = {
         SharedSize: "N/A",
         Size: humanSize(img.Size),
         UniqueSize: "N/A",
-        VirtualSize: humanSize(img.Size),
+        VirtualSize: humanSize(img.Size, 4), // units.HumanSize, unlike Size's 3 digits
       };
       for (const [repo, tag, digest] of repoRows(img.RepoTags, img.RepoDigests, f.digests)) {
         // keys in Go's order (sorted), so `--format json` prints what docker prints

@@ -2,6 +2,7 @@ import { inspectView, refresh } from "../../engine/containers/index.ts";
 import { errorMessage, NotFoundError } from "../../errors.ts";
 import type { CommandSpec } from "../_command.ts";
 import { log } from "../_log.ts";
+import { goJson } from "../_output.ts";
 import { formatTemplate } from "../_template.ts";
 
 const flags = {
@@ -35,21 +36,22 @@ const spec: CommandSpec<typeof flags> = {
   args: { min: 1 },
   async run({ flags, positionals }) {
     const out: unknown[] = [];
-    let failed = false;
+    const errors: string[] = [];
     for (const ref of positionals) {
       try {
         const v = await lookup(ref, flags.type, flags.size);
         if (v === null) throw new Error(`Error: No such object: ${ref}`);
         out.push(v);
       } catch (e) {
-        failed = true;
-        log.error(errorMessage(e));
+        errors.push(errorMessage(e));
       }
     }
     if (flags.format) {
       for (const v of out) process.stdout.write(`${formatTemplate(flags.format, v)}\n`);
-    } else process.stdout.write(`${JSON.stringify(out, null, 4)}\n`);
-    return failed ? 1 : 0;
+    } else process.stdout.write(`${goJson(out, 4)}\n`);
+    // like Docker: what was found first, then the errors
+    for (const m of errors) log.error(m);
+    return errors.length ? 1 : 0;
   },
 };
 export default spec;

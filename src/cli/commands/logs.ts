@@ -12,7 +12,7 @@ const flags = {
 };
 
 /** RFC 3339 / date, unix seconds, or a Go duration ago ("10m", "1h30m", "45s") */
-export function parseTime(s: string, now = Date.now()): number {
+export function parseTime(s: string, now = Date.now(), flag = "since"): number {
   if (/^\d+(\.\d+)?$/.test(s)) return Number(s) * 1000;
   const dur = /^((\d+(\.\d+)?)(h|m|s|ms))+$/.test(s) ? s.match(/\d+(?:\.\d+)?(?:ms|h|m|s)/g) : null;
   if (dur) {
@@ -20,7 +20,7 @@ export function parseTime(s: string, now = Date.now()): number {
     return now - dur.reduce((a, p) => a + parseFloat(p) * unit[p.replace(/[\d.]/g, "")]!, 0);
   }
   const t = Date.parse(s);
-  if (Number.isNaN(t)) throw new BunkerError(`invalid value for "since": failed to parse value as time or duration: "${s}"`);
+  if (Number.isNaN(t)) throw new BunkerError(`invalid value for "${flag}": failed to parse value as time or duration: "${s}"`);
   return t;
 }
 
@@ -34,7 +34,7 @@ const spec: CommandSpec<typeof flags> = {
     const v = await refresh(positionals[0]!);
     const path = v.record.LogPath;
     const since = flags.since ? parseTime(flags.since) : -Infinity;
-    const until = flags.until ? parseTime(flags.until) : Infinity;
+    const until = flags.until ? parseTime(flags.until, Date.now(), "until") : Infinity;
     const offset = fileSize(path);
     let entries = readAll(path).filter((e) => {
       const t = Date.parse(e.time);
@@ -45,7 +45,8 @@ const spec: CommandSpec<typeof flags> = {
       if (Number.isInteger(n) && n >= 0) entries = n === 0 ? [] : entries.slice(-n);
     }
     const emit = (e: { log: string; stream: string; time: string }) => {
-      const line = flags.timestamps ? `${e.time} ${e.log}` : e.log;
+      // --details puts the entry's attributes (none are recorded) and a space before each line, as Docker does
+      const line = `${flags.timestamps ? `${e.time} ` : ""}${flags.details ? " " : ""}${e.log}`;
       (e.stream === "stderr" ? process.stderr : process.stdout).write(line);
     };
     for (const e of entries) emit(e);

@@ -23,7 +23,9 @@ const spec: CommandSpec<typeof flags> = {
   args: { max: 0 },
   run({ flags }) {
     const last = flags.latest ? 1 : flags.last !== undefined ? Number(flags.last) : undefined;
-    const list = listContainers({ all: flags.all, filters: flags.filter, last, size: flags.size && !flags.quiet });
+    // like docker, a --format that names .Size asks for sizes without -s
+    const wantSize = flags.size || /\.Size\b/.test(flags.format ?? "");
+    const list = listContainers({ all: flags.all, filters: flags.filter, last, size: wantSize && !flags.quiet });
     const trunc = !flags["no-trunc"];
     if (flags.quiet && !flags.format) {
       process.stdout.write(list.map((v) => `${trunc ? v.id.slice(0, 12) : v.id}\n`).join(""));

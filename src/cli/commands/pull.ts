@@ -2,7 +2,7 @@ import { BunkerError } from "../../errors.ts";
 import { pullImage } from "../../engine/distribution/pull.ts";
 import { withStore } from "../../engine/distribution/stores.ts";
 import { parsePlatform } from "../../registry/platform.ts";
-import { familiarName, formatReference, localName, parseReference, withDefaultTag } from "../../image/reference.ts";
+import { formatReference, localName, parseReference, withDefaultTag } from "../../image/reference.ts";
 import type { CommandSpec } from "../_command.ts";
 import { progressSink } from "../_progress.ts";
 
@@ -24,9 +24,10 @@ const spec: CommandSpec<typeof flags> = {
     const ref = withDefaultTag(given);
     const sink = progressSink({ quiet: f.quiet });
     if (!given.tag && !given.digest) sink.line(`Using default tag: ${ref.tag}`);
-    sink.line(`${ref.tag ?? ref.digest}: Pulling from ${familiarName(ref)}`);
+    // Docker names the repository by its path in the registry: "library/busybox", "e2e/bb" (no host)
+    const onResolved = () => sink.line(`${ref.tag ?? ref.digest}: Pulling from ${ref.path}`);
     const platform = f.platform ? parsePlatform(f.platform) : undefined;
-    const r = await withStore(`pull ${localName(ref)}`, (parts) => pullImage(ref, parts, { platform, progress: sink }));
+    const r = await withStore(`pull ${localName(ref)}`, (parts) => pullImage(ref, parts, { platform, progress: sink, onResolved }));
     sink.line(`Digest: ${r.digest}`);
     const shown = formatReference(ref, true);
     sink.line(r.updated ? `Status: Downloaded newer image for ${shown}` : `Status: Image is up to date for ${shown}`);

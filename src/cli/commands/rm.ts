@@ -1,5 +1,7 @@
 import { removeContainer } from "../../engine/containers/index.ts";
+import { NotFoundError } from "../../errors.ts";
 import type { CommandSpec } from "../_command.ts";
+import { log } from "../_log.ts";
 import { forEachContainer } from "./_containers.ts";
 
 const flags = {
@@ -14,8 +16,18 @@ const spec: CommandSpec<typeof flags> = {
   flags,
   positionals: [{ name: "CONTAINER", description: "containers" }],
   args: { min: 1 },
-  run({ flags, positionals }) {
-    return forEachContainer(positionals, (ref) => removeContainer(ref, flags.force, flags.volumes));
+  async run({ flags, positionals }) {
+    // docker 28: with -f a missing container is reported but is no failure (`rm -f x` in scripts is idempotent)
+    return forEachContainer(positionals, async (ref) => {
+      try {
+        await removeContainer(ref, flags.force, flags.volumes);
+        return true;
+      } catch (e) {
+        if (!flags.force || !(e instanceof NotFoundError)) throw e;
+        log.error(e.message);
+        return false;
+      }
+    });
   },
 };
 export default spec;

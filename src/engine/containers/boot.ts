@@ -5,15 +5,19 @@
  */
 import { startDetached } from "./start.ts";
 import { refresh } from "./refresh.ts";
+import { repairOrphans } from "./orphans.ts";
 import { listIds } from "./store.ts";
 
 export interface BootResult {
   started: string[];
   failed: Array<{ id: string; error: string }>;
+  /** ids whose orphaned cgroups/mounts (no record: a crash mid-start or mid-rm) were removed */
+  repaired: string[];
 }
 
 export async function bootContainers(): Promise<BootResult> {
-  const out: BootResult = { started: [], failed: [] };
+  // first, so a restarted container never competes with leftovers of a crashed run
+  const out: BootResult = { started: [], failed: [], repaired: (await repairOrphans()).repaired };
   for (const id of listIds()) {
     let v;
     try {

@@ -63,7 +63,7 @@ function validate(opts: CreateOptions): void {
   if (opts.workdir !== undefined && opts.workdir !== "" && !opts.workdir.startsWith("/"))
     throw engineError(`the working directory '${opts.workdir}' is invalid, it needs to be an absolute path`);
   if (opts.autoRemove && opts.restart && opts.restart !== "no")
-    throw engineError("Conflicting options: cannot specify both --restart and --rm");
+    throw engineError("conflicting options: cannot specify both --restart and --rm");
   if (opts.stopSignal !== undefined && parseSignal(opts.stopSignal) === null) throw engineError(`Invalid signal: ${opts.stopSignal}`);
   const net = opts.network ?? "default";
   if (!["default", "bridge", "none", "host"].includes(net))

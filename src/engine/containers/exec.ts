@@ -15,7 +15,7 @@ import { cgroupOf } from "./resources.ts";
 import { seccompFor } from "./seccomp-source.ts";
 import { containerEnv, processSpec } from "./spec-builder.ts";
 import { fdStream, } from "./session.ts";
-import { linkTerminal } from "./terminal.ts";
+import { callerConsoleSize, linkTerminal } from "./terminal.ts";
 import { procRootReader, resolveUser } from "./user.ts";
 
 export interface ExecOptions {
@@ -32,7 +32,7 @@ export interface ExecOptions {
 
 export async function execContainer(ref: string, o: ExecOptions): Promise<number> {
   const v = await refresh(ref);
-  if (v.status === "paused") throw new ConflictError(`Error response from daemon: Container ${v.id} is paused, unpause the container before exec`);
+  if (v.status === "paused") throw new ConflictError(`Error response from daemon: Container ${ref} is paused, unpause the container before exec`); // the name as given, like the daemon
   if (v.status !== "running" || !v.live || !v.running) throw new ConflictError(`Error response from daemon: Container ${v.id} is not running`);
   if (o.workdir !== undefined && o.workdir !== "" && !o.workdir.startsWith("/"))
     throw engineError(`the working directory '${o.workdir}' is invalid, it needs to be an absolute path`);
@@ -51,6 +51,8 @@ export async function execContainer(ref: string, o: ExecOptions): Promise<number
     cwd: o.workdir || rec.Config.WorkingDir || "/",
     user: user ? { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids } : base.user,
     terminal: o.tty,
+    // detached (-d) has no terminal of ours to copy: 0x0, like Docker
+    ...(o.tty && !o.detach ? { consoleSize: callerConsoleSize() } : {}),
     capabilities: caps,
     seccomp: rec.Bunker.SeccompUnconfined || o.privileged ? null : base.seccomp,
     init: false,

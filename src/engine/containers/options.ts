@@ -62,7 +62,9 @@ export function engineError(message: string): BunkerError {
 export function parseMemory(s: string, flag: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*([bkmgtp]?)b?$/i.exec(s.trim());
   if (s.trim() === "-1") return -1;
-  if (!m) throw engineError(`invalid argument "${s}" for "${flag}" flag: invalid size: '${s}'`);
+  // pflag names a flag together with its shorthand: "-m, --memory"
+  const shown = flag === "--memory" ? "-m, --memory" : flag;
+  if (!m) throw engineError(`invalid argument "${s}" for "${shown}" flag: invalid size: '${s}'`);
   const unit = m[2]!.toLowerCase();
   const mult = { "": 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 }[unit]!;
   return Math.floor(Number(m[1]) * mult);
@@ -79,19 +81,24 @@ export function parseCpus(s: string): number {
   return Math.round(n * 1e9);
 }
 
+/** the CLI's ParseRestartPolicy (the "format" errors), then the daemon's ValidateRestartPolicy, with their words */
 export function parseRestart(s: string | undefined): RestartPolicy {
-  if (!s || s === "no") return { Name: "no", MaximumRetryCount: 0 };
-  const [name, count] = s.split(":", 2);
-  if (name === "always" || name === "unless-stopped") {
-    if (count !== undefined) throw engineError(`invalid restart policy: maximum retry count can only be used with 'on-failure'`);
+  if (!s) return { Name: "no", MaximumRetryCount: 0 };
+  const colon = s.indexOf(":");
+  const name = colon < 0 ? s : s.slice(0, colon);
+  const count = colon < 0 ? "" : s.slice(colon + 1);
+  if (colon >= 0 && name === "") throw engineError("invalid restart policy format: no policy provided before colon");
+  if (count !== "" && !/^[-+]?\d+$/.test(count)) throw engineError("invalid restart policy format: maximum retry count must be an integer");
+  const n = Number(count);
+  if (name === "no" || name === "always" || name === "unless-stopped") {
+    if (n !== 0) throw engineError("invalid restart policy: maximum retry count can only be used with 'on-failure'");
     return { Name: name, MaximumRetryCount: 0 };
   }
   if (name === "on-failure") {
-    const n = count === undefined ? 0 : Number(count);
-    if (!Number.isInteger(n) || n < 0) throw engineError(`invalid restart policy format: maximum retry count must be an integer`);
+    if (n < 0) throw engineError("invalid restart policy: maximum retry count cannot be negative");
     return { Name: "on-failure", MaximumRetryCount: n };
   }
-  throw engineError(`invalid restart policy format: unknown policy '${name}'`);
+  throw engineError(`invalid restart policy: unknown policy '${name}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`);
 }
 
 /** -e KEY=V keeps V; -e KEY takes the caller's value or is dropped (Docker's behaviour) */

@@ -13,8 +13,22 @@ import { killContainer } from "./stop.ts";
 import { deleteRecord, listIds, updateState } from "./store.ts";
 import { can } from "./types.ts";
 
+/**
+ * `rm -f` is also the user's way to clean up after a crash: orphans (cgroups, mounts of ids without a
+ * record) go too, once per process. Not for an --rm container's own removal (run's timed path).
+ */
+let repair: Promise<unknown> | undefined;
+const repairOnce = () => (repair ??= import("./orphans.ts").then((m) => m.repairOrphans()).catch(() => {}));
+
 export async function removeContainer(ref: string, force = false, volumes = false): Promise<string> {
-  const v = await refresh(ref);
+  let v;
+  try {
+    v = await refresh(ref);
+  } catch (e) {
+    if (force) await repairOnce();
+    throw e;
+  }
+  if (force && !v.record.HostConfig.AutoRemove) await repairOnce();
   if (!can.remove(v.status)) {
     if (!force) {
       const what = v.status === "paused" ? "a paused" : v.status === "restarting" ? "a restarting" : "a running";
@@ -37,6 +51,7 @@ export async function removeContainer(ref: string, force = false, volumes = fals
 
 /** removes every stopped container; returns the ids removed and the bytes their RW layers held */
 export async function pruneContainers(filter?: (id: string) => boolean): Promise<{ removed: string[]; reclaimed: number }> {
+  await repairOnce();
   const removed: string[] = [];
   let reclaimed = 0;
   for (const id of listIds()) {

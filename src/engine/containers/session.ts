@@ -22,6 +22,8 @@ export interface SessionIo {
   stdin: "ignore" | "pipe" | "inherit";
   /** copies of the output for an attached caller; the log gets everything regardless */
   onOutput?: (stream: Stream, chunk: Uint8Array) => void;
+  /** -t attached: the caller's terminal size, set on the pty before the program starts */
+  consoleSize?: { rows: number; cols: number };
 }
 
 export interface Exit {
@@ -57,6 +59,7 @@ export async function startSession(rec: ContainerRecord, io: SessionIo): Promise
   let launched: Launched;
   try {
     const spec = buildRuntimeSpec(rec, seccompFor);
+    if (io.consoleSize && spec.process.terminal) spec.process.consoleSize = io.consoleSize;
     trace("spec built");
     launched = await launch(spec, {
       io: { stdin: io.stdin, stdout: "pipe", stderr: "pipe" },

@@ -13,7 +13,7 @@ import { refresh } from "./refresh.ts";
 import { recordStartError, startSession } from "./session.ts";
 import { viewOf, type ContainerView } from "./status.ts";
 import { clearLive, cpaths, loadRecord, updateState } from "./store.ts";
-import { linkTerminal, type TerminalLink } from "./terminal.ts";
+import { callerConsoleSize, linkTerminal, type TerminalLink } from "./terminal.ts";
 import { can } from "./types.ts";
 
 /** runc's wording wrapped the way Docker's daemon reports a failed start */
@@ -60,6 +60,7 @@ export async function runAttached(id: string, o: AttachOptions): Promise<number>
     session = await startSession(rec, {
       stdin: o.interactive && !o.tty ? "inherit" : "ignore",
       onOutput: (stream, chunk) => writeAll(stream === "stderr" ? 2 : 1, chunk),
+      ...(o.tty ? { consoleSize: callerConsoleSize() } : {}),
     });
   } catch (err) {
     recordStartError(id, err);

@@ -3,7 +3,7 @@
  * (Docker cancels the restart manager for `docker stop` and `docker kill`). Signals go to PID 1 only
  * after its start time is checked; stop escalates to SIGKILL for the whole cgroup after the timeout.
  */
-import { ConflictError } from "../../errors.ts";
+import { ConflictError, NotFoundError } from "../../errors.ts";
 import { isAlive, signalIfSame, waitGone } from "./procs.ts";
 import { cleanupRuntime, refresh } from "./refresh.ts";
 import { cgroupOf } from "./resources.ts";
@@ -29,7 +29,11 @@ export async function stopContainer(ref: string, timeoutSec?: number, signal?: s
 }
 
 export async function killContainer(ref: string, signal?: string): Promise<void> {
-  const v = await refresh(ref);
+  const v = await refresh(ref).catch((e: unknown) => {
+    // Docker's API wraps every kill failure, a missing container too: "cannot kill container: x: No such container: x"
+    if (e instanceof NotFoundError) e.message = `Error response from daemon: cannot kill container: ${ref}: ${e.message}`;
+    throw e;
+  });
   if (!can.kill(v.status)) throw new ConflictError(`Error response from daemon: cannot kill container: ${ref}: container ${v.id} is not running`);
   const sig = signalNumber(signal, SIGKILL);
   updateState(v.id, (s) => void (s.ManuallyStopped = true));

@@ -6,6 +6,15 @@
 import { writeSync } from "node:fs";
 import { setWinsize } from "../../sys/pty.ts";
 
+/**
+ * The size a new pty starts with: our stdout's when it is a terminal (Docker's CLI takes the output
+ * stream's), none otherwise; a detached container stays 0x0 until attach, as with Docker.
+ */
+export function callerConsoleSize(): { rows: number; cols: number } | undefined {
+  const { columns: cols, rows } = process.stdout;
+  return process.stdout.isTTY && cols > 0 && rows > 0 ? { rows, cols } : undefined;
+}
+
 export interface TerminalLink {
   restore(): void;
 }

@@ -21,6 +21,8 @@ export interface PullOptions {
   platform?: Platform;
   progress?: ProgressFn;
   resolver?: Resolver;
+  /** called once the reference resolved to a manifest (Docker says "Pulling from" only then, never for a missing one) */
+  onResolved?: () => void;
 }
 
 export interface PullResult {
@@ -39,6 +41,7 @@ export async function pullImage(ref: Reference, parts: ImageStoreParts, opts: Pu
   const resolver = opts.resolver ?? new Resolver(ref);
   const fetcher = resolver.fetcher();
   const root = await resolver.resolve();
+  opts.onResolved?.();
   const docs: [Descriptor, Uint8Array][] = [[root.desc, root.bytes]];
 
   let manifestDesc = root.desc;

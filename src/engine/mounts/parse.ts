@@ -86,7 +86,9 @@ export function parseVolumeFlag(spec: string, cwd = process.cwd()): VolumeReques
     checkTarget("volume", target);
     if (propagation) throw new Error(`invalid mount config for type "volume": field BindOptions must not be specified`);
   });
-  return { type: "volume", source, target, readonly, noCopy, mode, labels: null, driver: null, driverOpts: null, origin: "volume-flag", raw };
+  // moby gives a named volume without a mode the "z" label mode (shown in inspect's Mounts); anonymous ones stay ""
+  const shownMode = mode === "" && source !== "" ? "z" : mode;
+  return { type: "volume", source, target, readonly, noCopy, mode: shownMode, labels: null, driver: null, driverOpts: null, origin: "volume-flag", raw };
 }
 
 /** Go's strings.SplitN */

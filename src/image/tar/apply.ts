@@ -132,6 +132,8 @@ class Applier {
         return;
       case "symlink":
         symlinkSync(e.linkname ?? "", path);
+        // Docker's layer size counts a symlink's lstat size (its target's length), like its directory.Size
+        this.size += Buffer.byteLength(e.linkname ?? "");
         break;
       case "hardlink":
         linkSync(this.linkTarget(e), path);

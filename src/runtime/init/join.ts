@@ -27,7 +27,7 @@ export function execInContainer(ctx: InitContext, target: JoinTarget, proc: Proc
     for (const f of cgroupProcsFiles) ctx.fs.writeFile(f, "0");
   });
   step("join", () => joinNamespaces(ctx, fds));
-  const slave = proc.terminal ? step("terminal", () => openTerminal(ctx, { console: false, uid: proc.user.uid })) : null;
+  const slave = proc.terminal ? step("terminal", () => openTerminal(ctx, { console: false, uid: proc.user.uid, size: proc.consoleSize })) : null;
   step("rlimits", () => applyRlimits(ctx, proc));
   step("cwd", () => enterCwd(ctx, proc.cwd));
   return finishProcess(ctx, proc, slave);

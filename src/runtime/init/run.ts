@@ -47,7 +47,7 @@ export function runContainer(ctx: InitContext, spec: RuntimeSpec, hold: boolean)
   if (child) step("reaper", () => waitChildLoaded(child));
   step("pivot", () => pivotRoot(ctx, spec.rootfs.merged));
   const slave = spec.process.terminal
-    ? step("terminal", () => openTerminal(ctx, { console: true, uid: spec.process.user.uid }))
+    ? step("terminal", () => openTerminal(ctx, { console: true, uid: spec.process.user.uid, size: spec.process.consoleSize }))
     : null;
   step("hostname", () => setHostname(ctx, spec));
   step("sysctl", () => applySysctls(ctx, spec.sysctl));

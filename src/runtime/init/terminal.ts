@@ -4,13 +4,15 @@
  * slave its stdin/stdout/stderr and controlling terminal in a new session.
  */
 import { AT_EMPTY_PATH, MS_BIND, TIOCSCTTY } from "../../sys/constants.ts";
-import { openPty } from "../../sys/pty.ts";
+import { openPty, setWinsize } from "../../sys/pty.ts";
 import type { InitContext } from "./context.ts";
 
 /** Open the pty, bind it on /dev/console (run only), hand the master to the parent; returns the slave fd. */
-export function openTerminal(ctx: InitContext, opts: { console: boolean; uid: number }): number {
+export function openTerminal(ctx: InitContext, opts: { console: boolean; uid: number; size?: { rows: number; cols: number } }): number {
   const pty = openPty(ctx.sys, { ptmx: "/dev/pts/ptmx", ptsDir: "/dev/pts" });
   try {
+    // before execve: the parent's first resize only comes after, and a program asking at once saw 0x0
+    if (opts.size && opts.size.rows > 0 && opts.size.cols > 0) setWinsize(pty.master, opts.size.rows, opts.size.cols, ctx.sys);
     if (opts.console) {
       ctx.fs.touch("/dev/console", 0o600);
       ctx.sys.mount(pty.slavePath, "/dev/console", null, MS_BIND, null);
