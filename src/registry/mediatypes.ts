@@ -2,24 +2,26 @@
  * The media types a registry speaks, and the one decision made from them: what a document is. Anything not
  * listed is refused with a clear "unsupported" error rather than guessed at.
  */
+import { MediaType } from "../image/manifest.ts";
 import { UnsupportedError } from "./errors.ts";
 
+/** the image layer's names (image/manifest.ts) plus what only a registry conversation needs */
 export const MT = {
-  dockerManifest: "application/vnd.docker.distribution.manifest.v2+json",
-  dockerList: "application/vnd.docker.distribution.manifest.list.v2+json",
-  dockerConfig: "application/vnd.docker.container.image.v1+json",
-  dockerLayer: "application/vnd.docker.image.rootfs.diff.tar.gzip",
+  dockerManifest: MediaType.dockerManifest,
+  dockerList: MediaType.dockerManifestList,
+  dockerConfig: MediaType.dockerConfig,
+  dockerLayer: MediaType.dockerLayer,
   dockerLayerZstd: "application/vnd.docker.image.rootfs.diff.tar.zstd",
-  dockerForeignLayer: "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+  dockerForeignLayer: MediaType.dockerForeignLayer,
   schema1: "application/vnd.docker.distribution.manifest.v1+json",
   schema1Signed: "application/vnd.docker.distribution.manifest.v1+prettyjws",
-  ociManifest: "application/vnd.oci.image.manifest.v1+json",
-  ociIndex: "application/vnd.oci.image.index.v1+json",
-  ociConfig: "application/vnd.oci.image.config.v1+json",
-  ociLayer: "application/vnd.oci.image.layer.v1.tar",
-  ociLayerGzip: "application/vnd.oci.image.layer.v1.tar+gzip",
-  ociLayerZstd: "application/vnd.oci.image.layer.v1.tar+zstd",
-  ociLayerNondist: "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+  ociManifest: MediaType.ociManifest,
+  ociIndex: MediaType.ociIndex,
+  ociConfig: MediaType.ociConfig,
+  ociLayer: MediaType.ociLayer,
+  ociLayerGzip: MediaType.ociLayerGzip,
+  ociLayerZstd: MediaType.ociLayerZstd,
+  ociLayerNondist: MediaType.ociLayerNondistGzip,
 } as const;
 
 /** what we send in Accept: indexes first, so a multi-arch tag gives us the choice of platform */

@@ -87,12 +87,4 @@ export function pickPlatform(index: ImageIndex, want: Platform): Descriptor {
   return hit;
 }
 
-/** chain IDs: ChainID(L0) = DiffID(L0), ChainID(Ln) = sha256(ChainID(Ln-1) + " " + DiffID(Ln)) */
-export function chainIds(diffIds: string[]): string[] {
-  const out: string[] = [];
-  for (const d of diffIds) {
-    const prev = out[out.length - 1];
-    out.push(prev === undefined ? d : `sha256:${new Bun.CryptoHasher("sha256").update(`${prev} ${d}`).digest("hex")}`);
-  }
-  return out;
-}
+export { chainIds } from "../../image/snapshots.ts";
