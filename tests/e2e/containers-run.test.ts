@@ -146,6 +146,56 @@ describe("containers: run", () => {
     expect(w.code).toBe(125);
     expect(await h.ok(["ps", "-aq"])).toBe("");
   });
+
+  test("resource limits and capabilities are checked at create (Docker's words), not at start: nothing is left behind", async () => {
+    for (const verb of ["run", "create"]) {
+      const r = await h.bunker([verb, "-m", "1", "busybox", "true"]);
+      expect(r.code).toBe(125);
+      expect(r.stderr).toContain("Minimum memory limit allowed is 6MB");
+      const swap = await h.bunker([verb, "-m", "64m", "--memory-swap", "32m", "busybox", "true"]);
+      expect(swap.code).toBe(125);
+      expect(swap.stderr).toContain("Minimum memoryswap limit should be larger than memory limit, see usage");
+      const cap = await h.bunker([verb, "--cap-add", "BOGUS", "busybox", "true"]);
+      expect(cap.code).toBe(125);
+      expect(cap.stderr).toContain('Error response from daemon: invalid CapAdd: unknown capability: "CAP_BOGUS"');
+      const drop = await h.bunker([verb, "--cap-drop", "nope", "busybox", "true"]);
+      expect(drop.stderr).toContain('Error response from daemon: invalid CapDrop: unknown capability: "CAP_NOPE"');
+      const cpus = await h.bunker([verb, "--cpus", "1", "--cpu-period", "50000", "busybox", "true"]);
+      expect(cpus.code).toBe(125);
+      expect(cpus.stderr).toContain("Conflicting options: Nano CPUs and CPU Period cannot both be set");
+      expect(await h.ok(["ps", "-aq"])).toBe("");
+    }
+    // a valid limit still creates
+    expect(await h.ok(["create", "-m", "64m", "busybox", "true"])).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  test("--pull never|missing|always: never fails on an absent image with the daemon's words; bad values refused", async () => {
+    for (const verb of ["run", "create"]) {
+      const never = await h.bunker([verb, "--pull", "never", "nosuchimage"]);
+      expect(never.code).toBe(125);
+      expect(never.stderr).toContain("Error response from daemon: No such image: nosuchimage:latest");
+      expect(never.stderr).not.toContain("Unable to find image");
+      const bogus = await h.bunker([verb, "--pull", "bogus", "busybox", "true"]);
+      expect(bogus.code).toBe(125);
+      expect(bogus.stderr).toContain(`invalid pull option: 'bogus': must be one of "always", "missing" or "never"`);
+      expect(await h.ok(["ps", "-aq"])).toBe("");
+    }
+    // a local image needs no pull with never/missing
+    expect(await h.ok(["run", "--rm", "--pull", "never", "busybox", "echo", "ok"])).toBe("ok");
+    expect(await h.ok(["run", "--rm", "--pull=missing", "busybox", "echo", "ok"])).toBe("ok");
+  });
+
+  test("--format: an unknown field fails like Docker's Go templates; an absent label prints <no value>", async () => {
+    await h.ok(["create", "--name", "fmt", "-l", "a=1", "busybox", "true"]);
+    const ps = await h.bunker(["ps", "-a", "--format", "{{.Foo}}"]);
+    expect(ps.code).toBe(1);
+    expect(ps.stderr).toContain(`template: :1:2: executing "" at <.Foo>: can't evaluate field Foo in type *formatter.ContainerContext`);
+    const insp = await h.bunker(["inspect", "-f", "{{.Foo}}", "fmt"]);
+    expect(insp.code).toBe(1);
+    expect(insp.stderr).toContain(`template parsing error: template: :1:2: executing "" at <.Foo>: map has no entry for key "Foo"`);
+    expect(await h.ok(["inspect", "-f", "{{.Config.Labels.missing}} {{.Config.Labels.a}}", "fmt"])).toBe("<no value> 1");
+    expect(await h.ok(["container", "inspect", "-f", "{{.Config.Labels.missing}}", "fmt"])).toBe("<no value>");
+  });
   // `script` gives the CLI a real terminal of a known size; both verbs must start the program with it
   test("run -t and exec -t start with the caller's window size", async () => {
     const q = (a: string[]) => a.map((x) => `'${x.replace(/'/g, "'\\''")}'`).join(" ");

@@ -75,6 +75,29 @@ describe("push and pull against docker-registry", () => {
     expect(missing.stderr).toContain("not found");
   });
 
+  test("create/run --pull: never refuses an absent image, missing pulls once, always pulls a present one", async () => {
+    const r = root("runpull");
+    const never = await runBunker(r, ["create", "--pull", "never", name, "true"], { env: env() });
+    expect(never.code).toBe(125);
+    expect(never.stderr).toBe(`Error response from daemon: No such image: ${name}\n`);
+    const missing = await runBunker(r, ["create", name, "true"], { env: env() });
+    expect(missing.code).toBe(0);
+    expect(missing.stderr).toContain(`Unable to find image '${name}' locally`);
+    expect(missing.stderr).toContain("v1: Pulling from e2e/bb");
+    expect(missing.stderr).toContain(`Status: Downloaded newer image for ${name}`);
+    const present = await runBunker(r, ["create", "--pull", "missing", name, "true"], { env: env() });
+    expect(present.code).toBe(0);
+    expect(present.stderr).toBe("");
+    const always = await runBunker(r, ["create", "--pull", "always", name, "true"], { env: env() });
+    expect(always.code).toBe(0);
+    expect(always.stderr).not.toContain("Unable to find image");
+    expect(always.stderr).toContain("v1: Pulling from e2e/bb");
+    expect(always.stderr).toContain(`Status: Image is up to date for ${name}`);
+    const ids = (await runBunker(r, ["ps", "-aq"])).stdout.split("\n").filter(Boolean);
+    expect(ids).toHaveLength(3);
+    expect((await runBunker(r, ["rm", ...ids])).code).toBe(0);
+  });
+
   test("pull by digest, and the image alias", async () => {
     const byDigest = `${reg.host}/e2e/bb@${manifestDigest}`;
     const r = await runBunker(root("dig"), ["image", "pull", byDigest], { env: env() });

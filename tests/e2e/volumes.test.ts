@@ -99,6 +99,12 @@ test("ls: table, -q, filters (dangling, name, label, driver) and --format", () =
   expect(bunker(["volume", "ls", "-q", "--filter", "driver=local", "--filter", "name=used"]).out).toBe("used\n");
   expect(bunker(["volume", "ls", "--format", "{{.Name}}:{{.Labels}}", "--filter", "name=lab"]).out).toBe("lab:env=prod,tier=\n");
   expect(bunker(["volume", "ls", "--format", "table {{.Name}}\t{{.Driver}}", "--filter", "name=lab"]).out).toBe("VOLUME NAME   DRIVER\nlab           local\n");
+  expect(bunker(["volume", "ls", "--format", '{{.Label "env"}}/{{.Label "nope"}}', "--filter", "name=lab"]).out).toBe("prod/\n");
+  expect(bunker(["volume", "ls", "--format", "{{.Foo}}", "--filter", "name=lab"])).toMatchObject({
+    code: 1,
+    err: expect.stringContaining(`template: :1:2: executing "" at <.Foo>: can't evaluate field Foo in type *formatter.volumeContext`),
+  });
+  expect(bunker(["volume", "inspect", "-f", "{{.Labels.env}} {{.Labels.nope}} {{.Options}}", "lab"]).out).toBe("prod <no value> map[]\n");
   const j = JSON.parse(bunker(["volume", "ls", "--format", "json", "--filter", "name=used"]).out);
   expect(j).toMatchObject({ Name: "used", Driver: "local", Scope: "local", Mountpoint: join(root(), "volumes", "used", "_data") });
   expect(bunker(["volume", "ls", "--filter", "dangling=x"])).toMatchObject({ code: 1, err: "Error response from daemon: Invalid filter 'dangling=[x]'\n" });

@@ -49,6 +49,7 @@ export const createFlags = {
   volume: l("Bind mount a volume", "v", "list"),
   mount: l("Attach a filesystem mount to the container", undefined, "mount"),
   tmpfs: l("Mount a tmpfs directory", undefined, "list"),
+  pull: { type: "string" as const, description: 'Pull image before running ("always", "missing", "never")', valueHint: "string", default: "missing" },
 } satisfies FlagDefs;
 
 export const runFlags = {

@@ -1,8 +1,9 @@
 /**
  * run/create pull a missing image like Docker: the pull's lines go to stderr (stdout belongs to the
- * container), and `--pull never` would skip it (not offered yet).
+ * container); `--pull always|missing|never` chooses when (pullHooks).
  */
-import type { MissingImageHooks } from "../../engine/containers/image-source.ts";
+import type { MissingImageHooks, PullPolicy } from "../../engine/containers/image-source.ts";
+import { BunkerError } from "../../errors.ts";
 import { formatReference, localName, parseReference, withDefaultTag } from "../../registry/reference.ts";
 import { log } from "../_log.ts";
 
@@ -15,6 +16,17 @@ export const pullMissing: MissingImageHooks = {
     const r = await withStore(`pull ${localName(ref)}`, (parts) =>
       pullImage(ref, parts, { onResolved: () => process.stderr.write(`${ref.tag ?? ref.digest}: Pulling from ${ref.path}\n`) }),
     );
-    process.stderr.write(`Digest: ${r.digest}\nStatus: Downloaded newer image for ${formatReference(ref, true)}\n`);
+    // --pull always on a present image: Docker's "up to date" line
+    const status = r.updated ? "Downloaded newer image for" : "Image is up to date for";
+    process.stderr.write(`Digest: ${r.digest}\nStatus: ${status} ${formatReference(ref, true)}\n`);
   },
 };
+
+/** the hooks for a --pull value; an unknown one is refused with the Docker CLI's words before anything is made */
+export function pullHooks(policy: string | undefined): MissingImageHooks {
+  const p = policy ?? "missing";
+  if (p !== "always" && p !== "missing" && p !== "never") {
+    throw new BunkerError(`invalid pull option: '${p}': must be one of "always", "missing" or "never"`, { exitCode: 125 });
+  }
+  return { ...pullMissing, policy: p as PullPolicy };
+}

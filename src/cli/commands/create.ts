@@ -1,6 +1,6 @@
 import { createContainer } from "../../engine/containers/index.ts";
 import type { CommandSpec } from "../_command.ts";
-import { pullMissing } from "./_pull-missing.ts";
+import { pullHooks } from "./_pull-missing.ts";
 import { log } from "../_log.ts";
 import { createFlags, toCreateOptions } from "./_container-flags.ts";
 
@@ -13,7 +13,8 @@ const spec: CommandSpec<typeof createFlags> = {
   stopAtFirstPositional: true,
   async run({ flags, positionals }) {
     // not detached: like `docker create`, the record says stdout/stderr (and stdin with -i) are to be attached by `start -a`
-    const { id, warnings } = await createContainer(toCreateOptions(flags, positionals, false), pullMissing);
+    const opts = toCreateOptions(flags, positionals, false);
+    const { id, warnings } = await createContainer(opts, pullHooks(flags.pull));
     for (const w of warnings) log.warn(w);
     process.stdout.write(`${id}\n`);
   },

@@ -37,7 +37,7 @@ const spec: CommandSpec<typeof flags> = {
       };
     });
     if (f.format === "json") process.stdout.write(rows.map((r) => `${goJson(r)}\n`).join(""));
-    else if (f.format !== undefined && f.format !== "table") process.stdout.write(formatRows(f.format, rows, HEADERS));
+    else if (f.format !== undefined && f.format !== "table") process.stdout.write(formatRows(f.format, rows, HEADERS, "*image.historyContext"));
     else if (f.quiet) process.stdout.write(rows.map((r) => `${r.ID}\n`).join(""));
     else {
       process.stdout.write(renderTable(["IMAGE", f.human ? "CREATED" : "CREATED AT", "CREATED BY", "SIZE", "COMMENT"], rows.map((r) => [r.ID, r.CreatedSince, r.CreatedBy, r.Size, r.Comment])));

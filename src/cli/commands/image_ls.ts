@@ -61,7 +61,7 @@ const spec: CommandSpec<typeof flags> = {
     }
     let out: string;
     if (f.format === "json") out = rows.map((r) => `${goJson(r)}\n`).join("");
-    else if (f.format !== undefined && f.format !== "table") out = formatRows(f.format, rows, HEADERS);
+    else if (f.format !== undefined && f.format !== "table") out = formatRows(f.format, rows, HEADERS, "*formatter.imageContext");
     else if (f.quiet) out = rows.map((r) => `${r.ID}\n`).join("");
     else {
       const cols: Array<[keyof Row, string]> = [["Repository", "REPOSITORY"], ["Tag", "TAG"], ...(f.digests ? [["Digest", "DIGEST"] as [keyof Row, string]] : []), ["ID", "IMAGE ID"], ["CreatedSince", "CREATED"], ["Size", "SIZE"]];

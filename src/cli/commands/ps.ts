@@ -33,7 +33,7 @@ const spec: CommandSpec<typeof flags> = {
     }
     let format = flags.format && flags.format !== "table" ? flags.format : DEFAULT;
     if (flags.size && format === DEFAULT) format += "\t{{.Size}}";
-    process.stdout.write(formatRows(format, list.map((v) => psRow(v, trunc)), PS_HEADERS));
+    process.stdout.write(formatRows(format, list.map((v) => psRow(v, trunc)), PS_HEADERS, "*formatter.ContainerContext"));
   },
 };
 export default spec;

@@ -6,7 +6,7 @@ import { runAttached, startDetached } from "../../engine/containers/start.ts";
 import { viewOf } from "../../engine/containers/status.ts";
 import { trace } from "../../engine/containers/trace.ts";
 import type { CommandSpec } from "../_command.ts";
-import { pullMissing } from "./_pull-missing.ts";
+import { pullHooks } from "./_pull-missing.ts";
 import { runFlags, toCreateOptions } from "./_container-flags.ts";
 
 const spec: CommandSpec<typeof runFlags> = {
@@ -18,8 +18,9 @@ const spec: CommandSpec<typeof runFlags> = {
   stopAtFirstPositional: true,
   async run({ flags, positionals }) {
     const opts = toCreateOptions(flags, positionals, flags.detach);
+    const hooks = pullHooks(flags.pull);
     trace("run");
-    const { id } = await createContainer(opts, pullMissing);
+    const { id } = await createContainer(opts, hooks);
     trace("created");
     if (flags.detach) {
       try {

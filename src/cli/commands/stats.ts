@@ -36,7 +36,7 @@ const spec: CommandSpec<typeof flags> = {
         BlockIO: `${humanSize(0)} / ${humanSize(0)}`,
         PIDs: String(s.pids),
       }));
-      const text = formatRows(format, rows, HEADERS);
+      const text = formatRows(format, rows, HEADERS, "*container.statsContext");
       if (flags["no-stream"] || !process.stdout.isTTY) {
         process.stdout.write(text);
         return;

@@ -12,7 +12,7 @@ const flags = {
 /** --format fields of a row, as Docker's volume formatter names them */
 function row(v: VolumeMeta) {
   const view = volumeView(v);
-  return {
+  const row = {
     Availability: "N/A",
     Driver: view.Driver,
     Group: "N/A",
@@ -24,6 +24,9 @@ function row(v: VolumeMeta) {
     Size: "N/A",
     Status: "N/A",
   };
+  // {{.Label "key"}}: a method of Docker's volume context, not a field of its JSON
+  Object.defineProperty(row, "Label", { value: (key: unknown) => view.Labels?.[String(key)] ?? "", enumerable: false });
+  return row;
 }
 
 /** Docker sorts names "naturally" (vol2 before vol10) */
@@ -44,7 +47,7 @@ const spec: CommandSpec<typeof flags> = {
     const rows = listVolumesFiltered(f.filter).map(row).sort((a, b) => naturalLess(a.Name, b.Name));
     let out: string;
     if (f.quiet) out = rows.map((r) => `${r.Name}\n`).join("");
-    else if (f.format !== undefined && f.format !== "table") out = formatRows(f.format, rows, { Name: "VOLUME NAME" });
+    else if (f.format !== undefined && f.format !== "table") out = formatRows(f.format, rows, { Name: "VOLUME NAME" }, "*formatter.volumeContext");
     else out = table(rows.map((r) => [r.Driver, r.Name]));
     process.stdout.write(out);
   },

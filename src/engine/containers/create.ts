@@ -5,6 +5,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { normalizeCapabilities } from "../../runtime/caps.ts";
 import { parseSignal } from "../../sys/constants.ts";
 import { resolveImageForRun, type MissingImageHooks, type ResolvedImage } from "./image-source.ts";
 import { DEFAULT_MAX_FILES, DEFAULT_MAX_SIZE, parseByteSize } from "./logs.ts";
@@ -13,6 +14,7 @@ import {
   type CreateOptions,
 } from "./options.ts";
 import { discardPlan, parseMountFlags, planMounts } from "../mounts/index.ts";
+import { cgroupOf, resourcesOf } from "./resources.ts";
 import { cpaths, insertRecord, NAME_RE, newId, randomName } from "./store.ts";
 import type { ContainerRecord, HostConfig } from "./types.ts";
 import { layeredReader, resolveUser } from "./user.ts";
@@ -24,9 +26,12 @@ export interface CreateResult {
 
 export async function createContainer(opts: CreateOptions, hooks: MissingImageHooks = {}): Promise<CreateResult> {
   validate(opts);
-  const image = await resolveImageForRun(opts.image, hooks);
   const id = newId();
-  const rec = buildRecord(id, opts, image);
+  // limits are parsed and checked (Docker's rules and words) before a pull, a name or a record exists
+  const limits = parseLimits(opts);
+  await checkLimits(id, limits);
+  const image = await resolveImageForRun(opts.image, hooks);
+  const rec = buildRecord(id, opts, image, limits);
   // resolve the user now so a typo fails `create`, not a later `start`
   const user = resolveUser(rec.Config.User, rec.HostConfig.GroupAdd ?? [], layeredReader(image.lower));
   rec.Bunker.Uid = user.uid;
@@ -68,13 +73,53 @@ function validate(opts: CreateOptions): void {
   const net = opts.network ?? "default";
   if (!["default", "bridge", "none", "host"].includes(net))
     throw engineError(`network ${net} not found`);
+  // the daemon's validateCapabilities: an unknown name fails create, not the first start
+  for (const [list, field] of [[opts.capAdd, "CapAdd"], [opts.capDrop, "CapDrop"]] as const) {
+    try {
+      normalizeCapabilities(list);
+    } catch (e) {
+      throw engineError(`Error response from daemon: invalid ${field}: ${(e as Error).message}`);
+    }
+  }
   for (const s of opts.securityOpt) {
     if (!/^(seccomp[=:]unconfined|no-new-privileges(:true|:false|=true|=false)?|apparmor[=:].*|label[=:].*)$/.test(s))
       throw engineError(`invalid --security-opt: "${s}"`);
   }
 }
 
-function buildRecord(id: string, o: CreateOptions, img: ResolvedImage): ContainerRecord {
+type Limits = Pick<
+  HostConfig,
+  "Memory" | "MemoryReservation" | "MemorySwap" | "NanoCpus" | "CpuShares" | "CpuPeriod" | "CpuQuota" | "CpusetCpus" | "CpusetMems" | "PidsLimit"
+>;
+
+function parseLimits(o: CreateOptions): Limits {
+  return {
+    Memory: o.memory !== undefined ? parseMemory(o.memory, "--memory") : 0,
+    MemoryReservation: o.memoryReservation !== undefined ? parseMemory(o.memoryReservation, "--memory-reservation") : 0,
+    MemorySwap: o.memorySwap !== undefined ? parseMemory(o.memorySwap, "--memory-swap") : 0,
+    NanoCpus: o.cpus !== undefined ? parseCpus(o.cpus) : 0,
+    CpuShares: o.cpuShares !== undefined ? parseIntFlag(o.cpuShares, "--cpu-shares") : 0,
+    CpuPeriod: o.cpuPeriod !== undefined ? parseIntFlag(o.cpuPeriod, "--cpu-period") : 0,
+    CpuQuota: o.cpuQuota !== undefined ? parseIntFlag(o.cpuQuota, "--cpu-quota") : 0,
+    CpusetCpus: o.cpusetCpus ?? "",
+    CpusetMems: o.cpusetMems ?? "",
+    PidsLimit: o.pidsLimit !== undefined ? parseIntFlag(o.pidsLimit, "--pids-limit") : null,
+  };
+}
+
+/**
+ * The cgroup layer's own validation (the one `start` runs again when it writes the limits), against
+ * this host's sysinfo, so `create -m 1` fails like Docker's and leaves nothing behind. Its warnings
+ * (limits the kernel cannot apply) are left to `start`, which drops those values as before.
+ */
+async function checkLimits(id: string, limits: Limits): Promise<void> {
+  const r = resourcesOf(limits as HostConfig);
+  if (Object.keys(r).length === 0) return; // no limit given: no need to load the cgroup code
+  const { normalizeResources, validateResources } = await import("../../runtime/cgroups/validate.ts");
+  validateResources(normalizeResources(r), (await cgroupOf(id)).sysInfo());
+}
+
+function buildRecord(id: string, o: CreateOptions, img: ResolvedImage, limits: Limits): ContainerRecord {
   const ic = img.config;
   let entrypoint: string[] | null = ic.Entrypoint ?? null;
   let cmd: string[] | null = ic.Cmd ?? null;
@@ -88,13 +133,6 @@ function buildRecord(id: string, o: CreateOptions, img: ResolvedImage): Containe
 
   const logOpts = parseLogOpts(o.logOpts);
   const restart = parseRestart(o.restart);
-  const memory = o.memory !== undefined ? parseMemory(o.memory, "--memory") : 0;
-  const memorySwap = o.memorySwap !== undefined ? parseMemory(o.memorySwap, "--memory-swap") : 0;
-  const nanoCpus = o.cpus !== undefined ? parseCpus(o.cpus) : 0;
-  const cpuPeriod = o.cpuPeriod !== undefined ? parseIntFlag(o.cpuPeriod, "--cpu-period") : 0;
-  const cpuQuota = o.cpuQuota !== undefined ? parseIntFlag(o.cpuQuota, "--cpu-quota") : 0;
-  if (nanoCpus > 0 && cpuPeriod > 0) throw engineError("Conflicting options: Nano CPUs and CPU Period cannot both be set");
-  if (nanoCpus > 0 && cpuQuota > 0) throw engineError("Conflicting options: Nano CPUs and CPU Quota cannot both be set");
   const netMode = o.network === undefined || o.network === "default" ? "bridge" : o.network;
   const hostname = o.hostname ?? (netMode === "host" ? hostHostname() : id.slice(0, 12));
   const dir = cpaths.dir(id);
@@ -125,16 +163,16 @@ function buildRecord(id: string, o: CreateOptions, img: ResolvedImage): Containe
     UTSMode: "",
     ShmSize: 64 * 1024 * 1024,
     Runtime: "bunker",
-    Memory: memory,
-    MemoryReservation: o.memoryReservation !== undefined ? parseMemory(o.memoryReservation, "--memory-reservation") : 0,
-    MemorySwap: memorySwap,
-    NanoCpus: nanoCpus,
-    CpuShares: o.cpuShares !== undefined ? parseIntFlag(o.cpuShares, "--cpu-shares") : 0,
-    CpuPeriod: cpuPeriod,
-    CpuQuota: cpuQuota,
-    CpusetCpus: o.cpusetCpus ?? "",
-    CpusetMems: o.cpusetMems ?? "",
-    PidsLimit: o.pidsLimit !== undefined ? parseIntFlag(o.pidsLimit, "--pids-limit") : null,
+    Memory: limits.Memory,
+    MemoryReservation: limits.MemoryReservation,
+    MemorySwap: limits.MemorySwap,
+    NanoCpus: limits.NanoCpus,
+    CpuShares: limits.CpuShares,
+    CpuPeriod: limits.CpuPeriod,
+    CpuQuota: limits.CpuQuota,
+    CpusetCpus: limits.CpusetCpus,
+    CpusetMems: limits.CpusetMems,
+    PidsLimit: limits.PidsLimit,
     OomKillDisable: null,
     Init: o.init ? true : null,
     MaskedPaths: [],

@@ -48,6 +48,8 @@ export interface CgroupManager {
   readonly version: 1 | 2;
   /** controller -> directory of this container's cgroup (v2: the single dir under "unified") */
   readonly paths: Record<string, string>;
+  /** what this host supports (Docker's sysinfo), for validating limits before anything is made */
+  sysInfo(): CgroupSysInfo;
   /** mkdir + write limits after Docker's validation; returns Docker's warnings (e.g. no swap accounting) */
   create(resources: Resources): string[];
   addProcess(pid: number): void;
