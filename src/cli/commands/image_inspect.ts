@@ -1,8 +1,6 @@
-import { BunkerError } from "../../errors.ts";
 import { inspectImages, openImageStore } from "../../engine/images/index.ts";
 import type { CommandSpec } from "../_command.ts";
-import { formatTemplate } from "../_template.ts";
-import { goJson } from "./image_common.ts";
+import { printInspect } from "../_inspect.ts";
 
 const flags = {
   format: { type: "string", alias: "f", description: "Format output using a custom template ('json', 'TEMPLATE')" },
@@ -17,13 +15,11 @@ const spec: CommandSpec<typeof flags> = {
   args: { min: 1 },
   async run({ flags: f, positionals }) {
     const store = await openImageStore();
-    const { found, missing } = await inspectImages(store, positionals);
-    if (f.format === undefined || f.format === "" || f.format === "json") {
-      process.stdout.write(`${goJson(found, 4)}\n`);
-    } else {
-      for (const obj of found) process.stdout.write(`${formatTemplate(f.format, obj)}\n`);
-    }
-    if (missing.length) throw new BunkerError(missing.map((m) => `Error: No such image: ${m}`).join("\n"));
+    return printInspect(positionals, f.format, async (ref) => {
+      const { found } = await inspectImages(store, [ref]);
+      if (!found[0]) throw new Error(`Error: No such image: ${ref}`);
+      return found[0];
+    });
   },
 };
 

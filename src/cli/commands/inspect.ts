@@ -1,9 +1,7 @@
 import { inspectView, refresh } from "../../engine/containers/index.ts";
-import { errorMessage, NotFoundError } from "../../errors.ts";
+import { NotFoundError } from "../../errors.ts";
 import type { CommandSpec } from "../_command.ts";
-import { log } from "../_log.ts";
-import { goJson } from "../_output.ts";
-import { formatTemplate } from "../_template.ts";
+import { printInspect } from "../_inspect.ts";
 
 const flags = {
   format: { type: "string" as const, alias: "f", description: "Format output using a custom template" },
@@ -34,24 +32,12 @@ const spec: CommandSpec<typeof flags> = {
   flags,
   positionals: [{ name: "NAME|ID", description: "objects" }],
   args: { min: 1 },
-  async run({ flags, positionals }) {
-    const out: unknown[] = [];
-    const errors: string[] = [];
-    for (const ref of positionals) {
-      try {
-        const v = await lookup(ref, flags.type, flags.size);
-        if (v === null) throw new Error(`Error: No such object: ${ref}`);
-        out.push(v);
-      } catch (e) {
-        errors.push(errorMessage(e));
-      }
-    }
-    if (flags.format) {
-      for (const v of out) process.stdout.write(`${formatTemplate(flags.format, v)}\n`);
-    } else process.stdout.write(`${goJson(out, 4)}\n`);
-    // like Docker: what was found first, then the errors
-    for (const m of errors) log.error(m);
-    return errors.length ? 1 : 0;
+  run({ flags, positionals }) {
+    return printInspect(positionals, flags.format, async (ref) => {
+      const v = await lookup(ref, flags.type, flags.size);
+      if (v === null) throw new Error(`Error: No such object: ${ref}`);
+      return v;
+    });
   },
 };
 export default spec;

@@ -1,0 +1,25 @@
+/**
+ * How every inspect command answers, as Docker's does: the objects found, as one indented JSON array (or
+ * one --format line each), then one error line per name that was not found; exit 1 if any was missing.
+ */
+import { errorMessage } from "../errors.ts";
+import { log } from "./_log.ts";
+import { goJson } from "./_output.ts";
+import { formatTemplate } from "./_template.ts";
+
+/** `lookup` returns the object, or throws an error whose message is the line to print */
+export async function printInspect(refs: string[], format: string | undefined, lookup: (ref: string) => Promise<unknown>): Promise<number> {
+  const out: unknown[] = [];
+  const errors: string[] = [];
+  for (const ref of refs) {
+    try {
+      out.push(await lookup(ref));
+    } catch (e) {
+      errors.push(errorMessage(e));
+    }
+  }
+  if (format && format !== "json") for (const v of out) process.stdout.write(`${formatTemplate(format, v)}\n`);
+  else process.stdout.write(`${goJson(out, 4)}\n`);
+  for (const m of errors) log.error(m);
+  return errors.length ? 1 : 0;
+}
