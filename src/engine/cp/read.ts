@@ -7,11 +7,11 @@
  * device or FIFO that replaced it. Owners are numbers; no name lookups (cp loads nothing from the
  * container).
  */
-import { closeSync, fstatSync, openSync, readdirSync, readSync, type BigIntStats } from "node:fs";
+import { closeSync, fstatSync, openSync, readdirSync, type BigIntStats } from "node:fs";
 import { Errno, SysError } from "../../sys/errors.ts";
 import { O_CLOEXEC, O_NOCTTY, O_NOFOLLOW, O_NONBLOCK, O_PATH, O_RDONLY, RESOLVE_BENEATH, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS } from "../../sys/constants.ts";
 import type { Sys } from "../../sys/sys.ts";
-import { byteOrder, entryFromStat, typeOfStat } from "../../image/tar/fsutil.ts";
+import { byteOrder, entryFromStat, readFdExactly, typeOfStat } from "../../image/tar/fsutil.ts";
 import type { TarEntry } from "../../image/tar/types.ts";
 import { TarWriter } from "../../image/tar/writer.ts";
 
@@ -127,26 +127,7 @@ async function* emit(sys: Sys, w: TarWriter, links: Map<string, string>, fd: num
   }
 }
 
-const CHUNK = 1 << 20;
-
 /** exactly `size` bytes of the file behind an O_PATH fd: padded if it shrank, cut if it grew */
 async function* body(pathFd: number, size: number): AsyncGenerator<Uint8Array> {
-  const fd = openSync(`/proc/self/fd/${pathFd}`, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-  try {
-    let pos = 0;
-    while (pos < size) {
-      const want = Math.min(CHUNK, size - pos);
-      const buf = new Uint8Array(want);
-      let got = 0;
-      while (got < want) {
-        const n = readSync(fd, buf, got, want - got, pos + got);
-        if (n === 0) break;
-        got += n;
-      }
-      pos += want;
-      yield buf;
-    }
-  } finally {
-    closeSync(fd);
-  }
+  yield* readFdExactly(openSync(`/proc/self/fd/${pathFd}`, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC), size);
 }

@@ -101,7 +101,11 @@ const CHUNK = 1 << 20;
  */
 export async function* readExactly(path: string, size: number): AsyncGenerator<Uint8Array> {
   if (size === 0) return;
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NOCTTY);
+  yield* readFdExactly(openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NOCTTY), size);
+}
+
+/** as readExactly, from an fd this generator takes over (and closes) */
+export async function* readFdExactly(fd: number, size: number): AsyncGenerator<Uint8Array> {
   try {
     let pos = 0;
     while (pos < size) {
