@@ -7,9 +7,11 @@
  * <n> and only then records it in the index. A crash leaves a tmp dir (lock free) or an unrecorded <n>,
  * and `repair` removes both; a half-unpacked layer is never reachable by chain ID.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { closeSync, constants as C, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { BunkerError } from "../errors.ts";
+import { FS_IOC_GETFLAGS, FS_IOC_SETFLAGS, FS_TOPDIR_FL } from "../sys/constants.ts";
+import { linuxSys } from "../sys/linux.ts";
 import { atomicWrite, ensureDir, FileLock, fsyncDir, isErrno, TMP_SUFFIX } from "./_fs.ts";
 
 export interface Mount {
@@ -58,9 +60,37 @@ export interface PreparedSnapshot {
   abort(): void;
 }
 
+/**
+ * Flags `dir` as the top of independent directory hierarchies (chattr +T) for ext4's Orlov allocator, so
+ * each snapshot dir made in it goes to a block group of its own instead of next to its siblings. This
+ * matters after a big delete (rmi, or a removed root): on ext4 without a journal the inode allocator
+ * skips every inode deleted in the last ~30 s, scanning past them one by one in the group, so creating a
+ * layer's files where the last one was just removed costs ~0.7 ms per file in kernel CPU (measured: a
+ * 220 MB / 9k-file pull right after rm -rf of the previous root, 5.7 s -> 1.3 s). Best effort: other
+ * filesystems do not know the flag (ENOTTY / EOPNOTSUPP) and nothing depends on it.
+ */
+function markTopDir(dir: string): void {
+  let fd = -1;
+  try {
+    fd = openSync(dir, C.O_RDONLY | C.O_DIRECTORY);
+    const flags = new Int32Array(2);
+    const buf = new Uint8Array(flags.buffer);
+    const sys = linuxSys();
+    sys.ioctl(fd, FS_IOC_GETFLAGS, buf);
+    if (flags[0]! & FS_TOPDIR_FL) return;
+    flags[0]! |= FS_TOPDIR_FL;
+    sys.ioctl(fd, FS_IOC_SETFLAGS, buf);
+  } catch {
+    // not supported here: snapshots are placed as the filesystem likes
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
+}
+
 export class Snapshotter {
   private readonly indexPath: string;
   private readonly lockPath: string;
+  private topDirMarked = false;
 
   constructor(readonly root: string) {
     ensureDir(root);
@@ -87,6 +117,10 @@ export class Snapshotter {
   /** starts a snapshot on top of `parent` (a committed chain ID, or none for a base layer) */
   async prepare(parent?: string): Promise<PreparedSnapshot> {
     if (parent !== undefined && !this.stat(parent)) throw new SnapshotError(`parent snapshot ${parent} does not exist`);
+    if (!this.topDirMarked) {
+      this.topDirMarked = true;
+      markTopDir(this.root);
+    }
     const work = join(this.root, `tmp-${crypto.randomUUID().slice(0, 13)}`);
     mkdirSync(work, { mode: 0o700 });
     const lock = FileLock.tryAcquire(work);

@@ -185,6 +185,10 @@ export const RLIMITS: Readonly<Record<string, number>> = {
 export const TIOCSCTTY = 0x540e;
 export const TIOCGWINSZ = 0x5413;
 export const TIOCSWINSZ = 0x5414;
+/** inode flags (chattr): FS_IOC_GETFLAGS/SETFLAGS take an int; FS_TOPDIR_FL is `chattr +T` */
+export const FS_IOC_GETFLAGS = 0x80086601;
+export const FS_IOC_SETFLAGS = 0x40086602;
+export const FS_TOPDIR_FL = 0x00020000;
 export const TIOCNOTTY = 0x5422;
 export const TIOCGPTN = 0x80045430;
 export const TIOCSPTLCK = 0x40045431;
