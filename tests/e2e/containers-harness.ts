@@ -4,6 +4,7 @@
  * run's cgroup parent dirs removed. Each test file gets its own cgroup parent (bunker-e2e-<pid>-<n>),
  * so the leak check can tell our cgroups from anyone else's.
  */
+import { afterAll, afterEach, beforeAll, expect } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { bunkerCommand } from "../helpers/fixture.ts";
@@ -56,6 +57,18 @@ export class Harness {
     const r = await this.bunker(args, stdin);
     if (r.code !== 0) throw new Error(`bunker ${args.join(" ")} → ${r.code}\n${r.stderr}${r.stdout}`);
     return r.stdout.trim();
+  }
+
+  /** the describe-level hooks every container suite uses: one root, and nothing left after each test */
+  useInSuite(): void {
+    beforeAll(() => this.setup());
+    afterEach(async () => {
+      await this.removeAll();
+      expect(this.processes()).toEqual([]);
+      expect(this.cgroupDirs()).toEqual([]);
+      expect(this.mounts()).toEqual([]);
+    });
+    afterAll(() => this.teardown());
   }
 
   async removeAll(): Promise<void> {

@@ -3,7 +3,7 @@
  * fields, name conflicts under 20 parallel runs, restart policy counts, pause/unpause, exec, and crash
  * consistency (kill -9 of the supervisor, a "reboot" that empties the run dir).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { Harness, isRoot, until } from "./containers-harness.ts";
 
@@ -16,14 +16,7 @@ async function supervisorPid(name: string): Promise<number> {
 }
 
 describe("containers: lifecycle", () => {
-  beforeAll(() => h.setup());
-  afterEach(async () => {
-    await h.removeAll();
-    expect(h.processes()).toEqual([]);
-    expect(h.cgroupDirs()).toEqual([]);
-    expect(h.mounts()).toEqual([]);
-  });
-  afterAll(() => h.teardown());
+  h.useInSuite();
 
   test("run -d prints the id; ps, logs, stop, wait and inspect agree", async () => {
     const id = await h.ok(["run", "-d", "--name", "web", "-l", "app=x", "busybox", "sh", "-c", "echo hello; trap 'exit 0' TERM; while true; do sleep 0.1; done"]);

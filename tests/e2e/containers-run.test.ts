@@ -3,20 +3,13 @@
  * config and flags (env, workdir, user, entrypoint, hostname, read-only), stdin, limits seen from
  * inside, OOM. Every test leaves nothing behind (checked after each one).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { Harness, isRoot } from "./containers-harness.ts";
 
 const h = new Harness();
 
 describe("containers: run", () => {
-  beforeAll(() => h.setup());
-  afterEach(async () => {
-    await h.removeAll();
-    expect(h.processes()).toEqual([]);
-    expect(h.cgroupDirs()).toEqual([]);
-    expect(h.mounts()).toEqual([]);
-  });
-  afterAll(() => h.teardown());
+  h.useInSuite();
 
   test("exit status passes through; --rm removes the container", async () => {
     const r = await h.bunker(["run", "--rm", "busybox", "sh", "-c", "echo out; echo err >&2; exit 3"]);
