@@ -15,8 +15,17 @@ function bunkerCgroups(): Set<string> {
   const out = new Set<string>();
   const root = "/sys/fs/cgroup";
   if (!existsSync(root)) return out;
+  // "bunker" is the engine's shared parent (like Docker's "docker"), made once and kept: only the
+  // container cgroups inside it count. Any other bunker-named dir (a test's own parent) must be gone.
   const scan = (dir: string) => {
-    for (const name of safeList(dir)) if (/bunker/.test(name)) out.add(`${dir}/${name}`);
+    for (const name of safeList(dir)) {
+      if (name === "bunker") {
+        // files in a cgroup dir all have a dot (cgroup.procs, memory.max); child cgroups are container ids
+        for (const child of safeList(`${dir}/${name}`)) if (!child.includes(".")) out.add(`${dir}/${name}/${child}`);
+      } else if (/bunker/.test(name)) {
+        out.add(`${dir}/${name}`);
+      }
+    }
   };
   scan(root);
   for (const ctrl of safeList(root)) scan(`${root}/${ctrl}`);
