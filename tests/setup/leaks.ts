@@ -4,7 +4,7 @@
  * processes, network namespaces or temp dirs. "Cleans up after itself" is then checked, not hoped for.
  */
 import { afterAll, expect } from "bun:test";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 
 function mounts(): Set<string> {
   const lines = readFileSync("/proc/self/mountinfo", "utf8").trim().split("\n");
@@ -20,8 +20,8 @@ function bunkerCgroups(): Set<string> {
   const scan = (dir: string) => {
     for (const name of safeList(dir)) {
       if (name === "bunker") {
-        // files in a cgroup dir all have a dot (cgroup.procs, memory.max); child cgroups are container ids
-        for (const child of safeList(`${dir}/${name}`)) if (!child.includes(".")) out.add(`${dir}/${name}/${child}`);
+        // child cgroups are the directories (containers); the rest are control files
+        for (const child of safeList(`${dir}/${name}`)) if (isDir(`${dir}/${name}/${child}`)) out.add(`${dir}/${name}/${child}`);
       } else if (/bunker/.test(name)) {
         out.add(`${dir}/${name}`);
       }
@@ -54,6 +54,14 @@ function tempDirs(): Set<string> {
 
 function netns(): Set<string> {
   return new Set(safeList("/run/netns"));
+}
+
+function isDir(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function safeList(dir: string): string[] {
