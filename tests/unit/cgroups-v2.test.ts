@@ -2,27 +2,13 @@
  * cgroup v2 manager on fixture directories (youki's set_fixture pattern): the tempdir plays the
  * cgroupfs, pre-made files play the kernel's control files, and the test reads back what was written.
  */
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { describe, expect, test } from "bun:test";
+import { put, read, root, useCgroupFixture } from "../helpers/cgroup-fixture.ts";
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { cgroupManager } from "../../src/runtime/cgroups/index.ts";
 
-let root: string;
-beforeEach(() => {
-  root = mkdtempSync(join(tmpdir(), "bunker-cg-"));
-});
-afterEach(() => {
-  rmSync(root, { recursive: true, force: true });
-});
-
-function put(files: Record<string, string>): void {
-  for (const [p, v] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, p)), { recursive: true });
-    writeFileSync(join(root, p), v);
-  }
-}
-const read = (p: string) => readFileSync(join(root, p), "utf8");
+useCgroupFixture();
 
 /** the hybrid layout: v1 hierarchies plus an (empty) unified mount */
 function v1Host(): void {

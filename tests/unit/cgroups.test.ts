@@ -2,30 +2,16 @@
  * cgroup v1/v2 managers on fixture directories (youki's set_fixture pattern): the tempdir plays the
  * cgroupfs, pre-made files play the kernel's control files, and the test reads back what was written.
  */
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { describe, expect, test } from "bun:test";
+import { put, read, root, useCgroupFixture } from "../helpers/cgroup-fixture.ts";
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import {
   CgroupError, cgroupManager, cleanupOrphans, detectCgroupVersion, normalizeResources, parseCpuList, sharesToWeight,
   validateResources, type CgroupSysInfo,
 } from "../../src/runtime/cgroups/index.ts";
 
-let root: string;
-beforeEach(() => {
-  root = mkdtempSync(join(tmpdir(), "bunker-cg-"));
-});
-afterEach(() => {
-  rmSync(root, { recursive: true, force: true });
-});
-
-function put(files: Record<string, string>): void {
-  for (const [p, v] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, p)), { recursive: true });
-    writeFileSync(join(root, p), v);
-  }
-}
-const read = (p: string) => readFileSync(join(root, p), "utf8");
+useCgroupFixture();
 
 /** A v1 host like this one: memsw on, 4 CPUs, one memory node. */
 function v1Host(opts: { swap?: boolean } = {}): void {
