@@ -16,7 +16,10 @@ function main(argv: string[]): Promise<void> {
     console.log(`bunker version ${version}, build ${commit}`);
     return Promise.resolve();
   }
-  return import("./_dispatch.ts").then((m) => m.dispatch(argv));
+  // `run`: the container's init starts now, alongside our own start-up (_early-init.ts)
+  const early = argv.slice(0, 6).includes("run") ? import("./_early-init.ts").then((m) => (m.startEarly(argv), m)) : null;
+  const done = import("./_dispatch.ts").then((m) => m.dispatch(argv));
+  return early ? done.finally(() => early.then((m) => m.discardPreparedInit())) : done;
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

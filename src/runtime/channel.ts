@@ -130,7 +130,8 @@ export class InitLink {
 }
 
 /** Read the payload from fd 3 to EOF (init side, synchronous). */
-export function readPayload(fd = PAYLOAD_FD): InitPayload {
+/** The payload, or null when the pipe closed empty: a prepared init the engine did not need. */
+export function readPayload(fd = PAYLOAD_FD): InitPayload | null {
   const chunks: Buffer[] = [];
   const buf = Buffer.allocUnsafe(65536);
   for (;;) {
@@ -144,5 +145,6 @@ export function readPayload(fd = PAYLOAD_FD): InitPayload {
     if (n === 0) break;
     chunks.push(Buffer.from(buf.subarray(0, n)));
   }
+  if (chunks.length === 0) return null;
   return JSON.parse(Buffer.concat(chunks).toString("utf8")) as InitPayload;
 }

@@ -14,6 +14,7 @@ import { LaunchError } from "./errors.ts";
 import { readStartTime } from "./proc.ts";
 import type { ProcessSpec, RuntimeSpec } from "./spec.ts";
 import { spawnInit, type StdioKind } from "./spawn.ts";
+import { trace } from "./trace.ts";
 
 export { LaunchError } from "./errors.ts";
 
@@ -45,11 +46,11 @@ export interface LaunchOptions {
    */
   beforeExec?: (pid: number) => Promise<void>;
   /**
-   * Like beforeExec (init is held before its cgroup namespace and rootfs), but runs right after the
-   * spawn, while init is still starting up (~10 ms of Bun start-up): for work that needs the pid but
-   * not init's namespaces, such as joining the cgroup. On cgroup v1 the first write to cgroup.procs
-   * waits for an RCU grace period (measured 9-13 ms here), so overlapping it with init's start-up takes
-   * it off the critical path. launch() only.
+   * Like beforeExec (init is held before its cgroup namespace and execve), but runs as soon as init has
+   * its payload, while init is still starting up and building its mounts: for work that needs the pid
+   * but not init's namespaces, such as making and joining the cgroup. On cgroup v1 the first write to
+   * cgroup.procs can wait for an RCU grace period (6-16 ms here); overlapped with init's own work it is
+   * off the critical path. launch() only.
    */
   onSpawn?: (pid: number) => Promise<void>;
 }
@@ -91,10 +92,19 @@ function writeAll(fd: number, data: Buffer): void {
   while (off < data.length) off += writeSync(fd, data, off);
 }
 
-/** A pipe can take 64 KiB without a reader; larger payloads are written after the spawn. */
-const PIPE_CAPACITY = 65536;
+type InitChild = ReturnType<typeof spawnInit>;
 
-async function start(payload: InitPayload, proc: ProcessSpec, pidns: "new" | "host" | number, opts: LaunchOptions): Promise<Launched> {
+/** init just spawned, with the parent's ends of its three pipes (see channel.ts) */
+interface SpawnedInit {
+  child: InitChild;
+  payW: number;
+  msgR: number;
+  goW: number;
+  /** the parent's fds still open (closed when the launch ends, whatever happened) */
+  fds: number[];
+}
+
+function spawnWithPipes(pidns: "new" | "host" | number, stdio: [StdioKind, StdioKind, StdioKind]): SpawnedInit {
   const sys = linuxSys();
   const fds: number[] = [];
   const pipe = (): [number, number] => {
@@ -102,40 +112,92 @@ async function start(payload: InitPayload, proc: ProcessSpec, pidns: "new" | "ho
     fds.push(...p);
     return p;
   };
+  try {
+    const [payR, payW] = pipe();
+    const [msgR, msgW] = pipe();
+    const [goR, goW] = pipe();
+    let child: InitChild;
+    try {
+      child = spawnInit(sys, { pidns, stdio, fds: [payR, msgW, goR] });
+    } catch (e) {
+      throw new LaunchError("spawn", `spawn init: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    trace("spawned");
+    // init's ends live on in init only
+    for (const fd of [payR, msgW, goR]) sys.close(fd);
+    return { child, payW, msgR, goW, fds: [payW, msgR, goW] };
+  } catch (e) {
+    for (const fd of fds) {
+      try {
+        sys.close(fd);
+      } catch {}
+    }
+    throw e;
+  }
+}
+
+/**
+ * An init spawned ahead of time (prepareInit), waiting on its payload pipe: Bun's start-up in init
+ * (~7 ms) then overlaps with the engine's own work (image lookup, container record, cgroup), instead
+ * of following it. The next launch() with the same pid namespace and stdio adopts it.
+ */
+let prepared: { key: string; init: SpawnedInit } | null = null;
+
+const stdioKey = (pidns: "new" | "host" | number, stdio: StdioKind[]): string => JSON.stringify([pidns, stdio]);
+
+export function prepareInit(pidns: "new" | "host", stdio: [StdioKind, StdioKind, StdioKind]): void {
+  if (prepared) return;
+  try {
+    prepared = { key: stdioKey(pidns, stdio), init: spawnWithPipes(pidns, stdio) };
+  } catch {
+    // launch() will spawn (and report) on its own
+  }
+}
+
+/**
+ * Ends an init prepared but never adopted: EOF on its payload pipe makes it exit quietly. Awaited so
+ * that no process outlives the command.
+ */
+export async function discardPreparedInit(): Promise<void> {
+  const p = prepared;
+  prepared = null;
+  if (!p) return;
+  const sys = linuxSys();
+  for (const fd of p.init.fds) sys.close(fd);
+  await p.init.child.exited;
+}
+
+function takePrepared(pidns: "new" | "host" | number, stdio: StdioKind[]): SpawnedInit | null {
+  const p = prepared;
+  if (!p || p.key !== stdioKey(pidns, stdio)) return null;
+  prepared = null;
+  return p.init;
+}
+
+async function start(payload: InitPayload, proc: ProcessSpec, pidns: "new" | "host" | number, opts: LaunchOptions): Promise<Launched> {
+  const sys = linuxSys();
+  let fds: number[] = [];
   const closeFd = (fd: number): void => {
     const i = fds.indexOf(fd);
     if (i < 0) return;
     fds.splice(i, 1);
     sys.close(fd);
   };
-  let child: ReturnType<typeof spawnInit> | undefined;
+  let child: InitChild | undefined;
   let channel: ParentChannel | undefined;
   try {
-    const [payR, payW] = pipe();
-    const [msgR, msgW] = pipe();
-    const [goR, goW] = pipe();
-    const data = Buffer.from(JSON.stringify(payload));
-    if (data.length <= PIPE_CAPACITY) {
-      writeAll(payW, data);
-      closeFd(payW);
-    }
     const stdio: [StdioKind, StdioKind, StdioKind] = proc.terminal
       ? ["ignore", "ignore", "inherit"] // init puts the pty on 0/1/2 itself
       : [opts.io.stdin, opts.io.stdout, opts.io.stderr];
-    try {
-      child = spawnInit(sys, { pidns, stdio, fds: [payR, msgW, goR] });
-    } catch (e) {
-      throw new LaunchError("spawn", `spawn init: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-    }
+    const spawned = takePrepared(pidns, stdio) ?? spawnWithPipes(pidns, stdio);
+    child = spawned.child;
+    fds = spawned.fds;
+    const { payW, msgR, goW } = spawned;
     const pid = child.pid;
     const startTime = readStartTime(pid) ?? 0;
-    closeFd(payR);
-    closeFd(msgW);
-    closeFd(goR);
-    if (fds.includes(payW)) {
-      writeAll(payW, data);
-      closeFd(payW);
-    }
+    // larger than a pipe holds, this waits for init to read: init reads it first thing
+    writeAll(payW, Buffer.from(JSON.stringify(payload)));
+    closeFd(payW);
     channel = new ParentChannel(msgR);
     const go = (): void => writeAll(goW, Buffer.from("g"));
     if (payload.mode === "run" && payload.hold) {
@@ -144,7 +206,9 @@ async function start(payload: InitPayload, proc: ProcessSpec, pidns: "new" | "ho
       const spawned = opts.onSpawn ? opts.onSpawn(pid).then(() => null, toError) : Promise.resolve(null);
       // init's own failure (if any) is the better message; the hook's comes second
       const created = await channel.waitForCreated().then(() => null, (e: unknown) => ({ e }));
+      trace("init created");
       const err = await spawned;
+      trace("cgroup joined");
       if (created) throw created.e;
       if (err) throw err;
       if (opts.beforeExec) {

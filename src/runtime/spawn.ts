@@ -9,6 +9,7 @@ import { resolve } from "node:path";
 import type { Subprocess } from "bun";
 import { AT_FDCWD, CLONE_NEWPID, O_CLOEXEC, O_RDONLY } from "../sys/constants.ts";
 import type { Sys } from "../sys/sys.ts";
+import { traceEnv } from "./trace.ts";
 
 export type StdioKind = "inherit" | "pipe" | "ignore" | number;
 
@@ -49,7 +50,7 @@ function spawnSelf(opts: SpawnInitOptions): ReturnType<typeof spawnInit> {
     // init runs a few ms of code: no JIT compiler thread (measured: 3 threads instead of 5 at execve,
     // ~3 ms less from spawn to exec; fewer threads to signal in set*id and to tear down in execve).
     // The user's program never sees this: execve gets the spec's environment.
-    env: INIT_ENV,
+    env: { ...INIT_ENV, ...traceEnv() },
     cwd: "/",
     stdio: [...opts.stdio, ...opts.fds] as never,
   }) as never;

@@ -4,9 +4,22 @@
  * inside, OOM. Every test leaves nothing behind (checked after each one).
  */
 import { describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
 import { Harness, isRoot } from "./containers-harness.ts";
 
 const h = new Harness();
+
+/** processes in bunker's hidden init mode (the suite runs alone: none should outlive a command) */
+function initProcesses(): string[] {
+  const out: string[] = [];
+  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+      if (argv[1] === "__init" || argv[2] === "__init") out.push(`${pid} ${argv.join(" ")}`);
+    } catch {}
+  }
+  return out;
+}
 
 describe("containers: run", () => {
   h.useInSuite();
@@ -29,12 +42,21 @@ describe("containers: run", () => {
   });
 
   test("a missing image and an unknown user are engine errors (125)", async () => {
-    const img = await h.bunker(["run", "--rm", "nosuchimage"]);
+    // a registry on a closed loopback port: the pull fails without traffic leaving the machine
+    const img = await h.bunker(["run", "--rm", "127.0.0.1:1/nosuchimage"]);
     expect(img.code).toBe(125);
-    expect(img.stderr).toContain("Unable to find image 'nosuchimage:latest' locally");
+    expect(img.stderr).toContain("Unable to find image '127.0.0.1:1/nosuchimage:latest' locally");
     const user = await h.bunker(["run", "--rm", "-u", "nope", "busybox", "true"]);
     expect(user.code).toBe(125);
     expect(user.stderr).toContain("unable to find user nope: no matching entries in passwd file");
+  });
+
+  test("the init spawned ahead of a plain run ends with the run when it fails before starting", async () => {
+    expect((await h.bunker(["run", "--rm", "127.0.0.1:1/nosuchimage"])).code).toBe(125);
+    expect((await h.bunker(["run", "--rm", "-u", "nope", "busybox", "true"])).code).toBe(125);
+    expect((await h.bunker(["run", "--rm", "--memory", "1k", "busybox", "true"])).code).toBe(125);
+    // no init of ours waits on a payload that will never come
+    expect(initProcesses()).toEqual([]);
   });
 
   test("image config merged with flags: env, workdir, user, groups, hostname, entrypoint", async () => {

@@ -45,7 +45,9 @@ describe("runContainer: order of steps", () => {
     const u = ctx.sys.callsOf("unshare");
     expect(u[0]!.flags).toBe(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET);
     expect(u[1]!.flags).toBe(CLONE_NEWCGROUP);
-    expect(idx(calls, (c) => c.call === "mount")).toBeGreaterThan(idx(calls, (c) => c.call === "unshare" && c.args.flags === CLONE_NEWCGROUP));
+    // the cgroup hierarchies are mounted inside the new cgroup namespace, so they show the container's own
+    const cgroupns = idx(calls, (c) => c.call === "unshare" && c.args.flags === CLONE_NEWCGROUP);
+    expect(idx(calls, (c) => isMount(c, (a) => a.fstype === "cgroup" || a.fstype === "cgroup2"))).toBeGreaterThan(cgroupns);
   });
 
   test("/ is made private before the overlay is mounted on merged", () => {
@@ -130,14 +132,19 @@ describe("runContainer: variants", () => {
     expect(ctx.sys.callsOf("capset")[0]!.sets.effective & admin).toBe(0n);
   });
 
-  test("hold: {t:created} is sent after the namespaces and before any mount; no go → LaunchError", () => {
+  test("hold: {t:created} is sent after the engine-independent mounts, before the cgroup namespace, cgroupfs and user mounts; no go → LaunchError", () => {
     const spec = makeSpecFor(["true"]);
     const ok = run(spec, true);
     expect(ok.ctx.link.sent[0]).toEqual({ t: "created" });
     const stop = run(spec, true, (ctx) => (ctx.link.go = false));
     expect(stop.error).toBeInstanceOf(LaunchError);
     expect((stop.error as LaunchError).stage).toBe("hold");
-    expect(stop.ctx.sys.callsOf("mount")).toEqual([]);
+    const held = stop.ctx.sys.callsOf("mount").map((m) => m.fstype);
+    for (const t of ["overlay", "proc", "tmpfs", "sysfs"]) expect(held).toContain(t);
+    expect(held).not.toContain("cgroup");
+    expect(held).not.toContain("cgroup2");
+    expect(stop.ctx.sys.callsOf("unshare").map((u) => u.flags)).not.toContain(CLONE_NEWCGROUP);
+    expect(stop.ctx.sys.callsOf("pivotRoot")).toEqual([]);
   });
 
   test("masked paths: /dev/null over files, read-only tmpfs over dirs, missing ones skipped; read-only paths remounted", () => {

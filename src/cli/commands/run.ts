@@ -4,8 +4,11 @@ import { createContainer } from "../../engine/containers/create.ts";
 import { removeContainer } from "../../engine/containers/remove.ts";
 import { runAttached, startDetached } from "../../engine/containers/start.ts";
 import { viewOf } from "../../engine/containers/status.ts";
-import { trace } from "../../engine/containers/trace.ts";
+import { trace } from "../../runtime/trace.ts";
+import { discardPreparedInit, prepareInit } from "../../runtime/launch.ts";
+import { warmAttach } from "../../runtime/cgroups/warm.ts";
 import type { CommandSpec } from "../_command.ts";
+import type { FlagValues } from "../_flags.ts";
 import { pullHooks } from "./_pull-missing.ts";
 import { runFlags, toCreateOptions } from "./_container-flags.ts";
 
@@ -20,18 +23,36 @@ const spec: CommandSpec<typeof runFlags> = {
     const opts = toCreateOptions(flags, positionals, flags.detach);
     const hooks = pullHooks(flags.pull);
     trace("run");
+    if (!flags.detach) return runHere(flags, opts, hooks);
     const { id } = await createContainer(opts, hooks);
     trace("created");
-    if (flags.detach) {
-      try {
-        await startDetached(id);
-      } catch (e) {
-        if (flags.rm) await removeContainer(id, true, true).catch(() => {});
-        throw e;
-      }
-      process.stdout.write(`${id}\n`);
-      return 0;
+    try {
+      await startDetached(id);
+    } catch (e) {
+      if (flags.rm) await removeContainer(id, true, true).catch(() => {});
+      throw e;
     }
+    process.stdout.write(`${id}\n`);
+    return 0;
+  },
+};
+export default spec;
+
+type RunFlags = FlagValues<typeof runFlags>;
+
+/**
+ * Attached: this process is the container's supervisor. Its init is spawned first, so Bun's start-up
+ * there runs alongside the image lookup, the container record and the cgroup (the stdio init gets
+ * must match what runAttached asks for, or launch spawns a fresh one).
+ */
+async function runHere(flags: RunFlags, opts: ReturnType<typeof toCreateOptions>, hooks: ReturnType<typeof pullHooks>): Promise<number> {
+  if (process.getuid?.() === 0) {
+    warmAttach();
+    prepareInit("new", flags.tty ? ["ignore", "ignore", "inherit"] : [flags.interactive ? "inherit" : "ignore", "pipe", "pipe"]);
+  }
+  try {
+    const { id } = await createContainer(opts, hooks);
+    trace("created");
     let code: number;
     try {
       code = await runAttached(id, { interactive: flags.interactive, tty: flags.tty, sigProxy: flags["sig-proxy"] });
@@ -42,6 +63,7 @@ const spec: CommandSpec<typeof runFlags> = {
     if (flags.rm && viewOf(id)) await removeContainer(id, true, true).catch(() => {});
     trace("done");
     return code;
-  },
-};
-export default spec;
+  } finally {
+    await discardPreparedInit();
+  }
+}

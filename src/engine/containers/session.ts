@@ -14,7 +14,7 @@ import { cgroupOf, resourcesOf } from "./resources.ts";
 import { seccompFor } from "./seccomp-source.ts";
 import { buildRuntimeSpec } from "./spec-builder.ts";
 import { cpaths, updateState, writeLive } from "./store.ts";
-import { trace } from "./trace.ts";
+import { trace } from "../../runtime/trace.ts";
 import type { ContainerRecord } from "./types.ts";
 
 export interface SessionIo {
@@ -48,14 +48,6 @@ export async function startSession(rec: ContainerRecord, io: SessionIo): Promise
   const cg = await cgroupOf(id);
   // volumes backed by a mount of their own (-o type/device) are mounted on first use
   if (rec.Mounts.length) activateVolumes(rec.Mounts, id);
-  try {
-    cg.create(resourcesOf(rec.HostConfig));
-    trace("cgroup created");
-  } catch (err) {
-    await cg.destroy().catch(() => {});
-    if (rec.Mounts.length) releaseVolumes(rec.Mounts, id);
-    throw err;
-  }
   let launched: Launched;
   try {
     const spec = buildRuntimeSpec(rec, seccompFor);
@@ -63,8 +55,14 @@ export async function startSession(rec: ContainerRecord, io: SessionIo): Promise
     trace("spec built");
     launched = await launch(spec, {
       io: { stdin: io.stdin, stdout: "pipe", stderr: "pipe" },
-      // joins the cgroup while init starts up; init waits for it before its cgroup ns and execve
-      onSpawn: async (pid: number) => cg.addProcess(pid),
+      // once init has its payload: the cgroup is made and joined while init builds the mounts; the
+      // first move can wait for an RCU grace period (cgroups/warm.ts). Init waits for it before its
+      // cgroup namespace and execve.
+      onSpawn: async (pid: number) => {
+        cg.create(resourcesOf(rec.HostConfig));
+        trace("cgroup created");
+        cg.addProcess(pid);
+      },
     });
   } catch (err) {
     await cg.destroy().catch(() => {});

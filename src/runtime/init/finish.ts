@@ -7,6 +7,7 @@ import { step, type InitContext } from "./context.ts";
 import { closeExtraFds, execProgram, lookPath } from "./exec.ts";
 import { applyCaps, applyNoNewPrivs, applySeccomp, dropBoundingSet, switchUser } from "./security.ts";
 import { attachTerminal } from "./terminal.ts";
+import { trace } from "../trace.ts";
 
 export function finishProcess(ctx: InitContext, proc: ProcessSpec, slave: number | null): never {
   if (slave !== null) step("terminal", () => attachTerminal(ctx, slave));
@@ -17,8 +18,10 @@ export function finishProcess(ctx: InitContext, proc: ProcessSpec, slave: number
   const path = step("exec-lookup", () => lookPath(ctx, proc.args[0] ?? "", proc.env));
   ctx.sys.umask(proc.user.umask ?? 0o022);
   step("exec-lookup", () => closeExtraFds(ctx));
+  trace("init: credentials");
   ctx.link?.send({ t: "exec" });
   step("seccomp", () => applyNoNewPrivs(ctx, proc));
   step("seccomp", () => applySeccomp(ctx, proc));
+  trace("init: execve");
   return execProgram(ctx, path, proc.args, proc.env);
 }

@@ -11,12 +11,15 @@ import { nodeFs, type InitContext } from "./context.ts";
 import { runContainer } from "./run.ts";
 import { execInContainer } from "./join.ts";
 import { runChild } from "./child.ts";
+import { trace } from "../trace.ts";
 
 export async function main(_args: string[]): Promise<void> {
+  trace("init: started");
   const link = new InitLink();
   const ctx: InitContext = { sys: linuxSys(), fs: nodeFs, link };
   try {
     const payload = readPayload();
+    if (payload === null) process.exit(0);
     if (payload.mode === "run") await runContainer(ctx, payload.spec, payload.hold);
     else if (payload.mode === "exec") execInContainer(ctx, payload.target, payload.process, payload.cgroupProcsFiles);
     else runChild(ctx, payload.process);

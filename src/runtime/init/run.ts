@@ -1,8 +1,9 @@
 /**
  * `run`: init as PID 1 of its new pid namespace builds the container and becomes the user's program.
- * The order is the contract the unit tests check: namespaces → (hold for the engine: cgroup, network) →
- * cgroup ns → rootfs and every mount → pivot_root → terminal → hostname → sysctls → masked/read-only
- * paths → read-only root → rlimits → cwd → user/caps → lookup → no_new_privs → seccomp → execve.
+ * The order is the contract the unit tests check: namespaces → rootfs, standard mounts, devices and
+ * /etc files → (hold for the engine: cgroup, network) → cgroup ns → cgroupfs and the user's mounts →
+ * pivot_root → terminal → hostname → sysctls → masked/read-only paths → read-only root → rlimits → cwd →
+ * user/caps → lookup → no_new_privs → seccomp → execve.
  * With --init, the program's process is spawned before the mounts and finishes the tail itself, while
  * PID 1 stays as its reaper (reaper.ts).
  */
@@ -21,26 +22,35 @@ import { openTerminal } from "./terminal.ts";
 import { releaseChild, reapUntilExit, spawnChild, waitChildLoaded } from "./reaper.ts";
 import { dropBoundingSet } from "./security.ts";
 import { GO_FD, MESSAGE_FD } from "../channel.ts";
+import { trace } from "../trace.ts";
 
 export function runContainer(ctx: InitContext, spec: RuntimeSpec, hold: boolean): never | Promise<never> {
   // setup creates dirs and nodes with exact modes; the user's umask is set just before execve
+  trace("init: payload read");
   ctx.sys.umask(0);
   step("namespaces", () => unshareNamespaces(ctx, spec.namespaces));
-  if (hold) {
-    ctx.link?.send({ t: "created" });
-    if (ctx.link && !ctx.link.waitGo()) throw new LaunchError("hold", "the engine went away before start");
-  }
-  step("namespaces", () => unshareCgroup(ctx, spec.namespaces));
   if (!spec.namespaces.mount) throw new LaunchError("namespaces", "a container needs its own mount namespace");
-  // --init: the program's process is spawned now, while the binary is reachable (see reaper.ts)
-  const child = spec.process.init ? step("reaper", () => spawnChild(ctx, spec.process)) : null;
+  // the mounts that depend on nothing the engine does are made before the hold, so they overlap with
+  // the engine's cgroup work (whose first move can wait for an RCU grace period: cgroups/warm.ts)
   step("rootfs", () => makeRootPrivate(ctx));
   const rootFd = step("rootfs", () => mountRootfs(ctx, spec.rootfs));
   step("mounts", () => {
     mountStandard(ctx, spec, rootFd);
-    mountCgroupfs(ctx, spec, rootFd);
     createDevices(ctx, spec, rootFd);
     mountEtcFiles(ctx, spec, rootFd);
+  });
+  trace("init: mounted");
+  if (hold) {
+    ctx.link?.send({ t: "created" });
+    if (ctx.link && !ctx.link.waitGo()) throw new LaunchError("hold", "the engine went away before start");
+  }
+  trace("init: go");
+  step("namespaces", () => unshareCgroup(ctx, spec.namespaces));
+  // --init: the program's process is spawned now, while the binary is reachable (see reaper.ts), and
+  // after the cgroup moves, so it starts inside
+  const child = spec.process.init ? step("reaper", () => spawnChild(ctx, spec.process)) : null;
+  step("mounts", () => {
+    mountCgroupfs(ctx, spec, rootFd);
     mountUser(ctx, spec, rootFd);
   });
   ctx.sys.close(rootFd);
@@ -60,6 +70,7 @@ export function runContainer(ctx: InitContext, spec: RuntimeSpec, hold: boolean)
   if (spec.rootfs.readonly) step("paths", () => readonlyRoot(ctx));
   step("rlimits", () => applyRlimits(ctx, spec.process));
   step("cwd", () => enterCwd(ctx, spec.process.cwd));
+  trace("init: pivoted");
   if (!child) return finishProcess(ctx, spec.process, slave);
   step("caps", () => dropBoundingSet(ctx, spec.process));
   step("reaper", () => releaseChild(ctx, child, slave));
