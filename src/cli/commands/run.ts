@@ -1,9 +1,8 @@
 // the verbs' own modules, not engine/containers/index.ts: the index pulls in every verb (exec, logs,
 // stats, boot, ...) and `run --rm` is the start-up path the benchmark measures
 import { createContainer } from "../../engine/containers/create.ts";
-import { removeContainer } from "../../engine/containers/remove.ts";
+import { removeContainer, removeFinishedRun } from "../../engine/containers/remove.ts";
 import { runAttached, startDetached } from "../../engine/containers/start.ts";
-import { viewOf } from "../../engine/containers/status.ts";
 import { trace } from "../../runtime/trace.ts";
 import { discardPreparedInit, prepareInit } from "../../runtime/launch.ts";
 import { warmAttach } from "../../runtime/cgroups/warm.ts";
@@ -60,7 +59,13 @@ async function runHere(flags: RunFlags, opts: ReturnType<typeof toCreateOptions>
       if (flags.rm) await removeContainer(id, true, true).catch(() => {});
       throw e;
     }
-    if (flags.rm && viewOf(id)) await removeContainer(id, true, true).catch(() => {});
+    if (flags.rm) {
+      try {
+        removeFinishedRun(id);
+      } catch {
+        await removeContainer(id, true, true).catch(() => {});
+      }
+    }
     trace("done");
     return code;
   } finally {

@@ -10,7 +10,7 @@ import { cleanupRuntime, refresh } from "./refresh.ts";
 import { duBytes } from "./list.ts";
 import { viewOf } from "./status.ts";
 import { killContainer } from "./stop.ts";
-import { deleteRecord, listIds, updateState } from "./store.ts";
+import { deleteRecord, listIds, loadRecord, updateState } from "./store.ts";
 import { can } from "./types.ts";
 
 /**
@@ -47,6 +47,19 @@ export async function removeContainer(ref: string, force = false, volumes = fals
   if (volumes) removeAnonymousVolumes(v.record.Mounts, v.id);
   else dropVolumeClaim(v.id);
   return v.id;
+}
+
+/**
+ * `run --rm` in the foreground, once its session has finished: this process saw PID 1 exit, removed
+ * its cgroup and released its volumes (session.ts), and its mounts lived in init's mount namespace
+ * only. So nothing is left to stop, thaw or unmount: the record, the RW layer and the anonymous
+ * volumes go (removeContainer's checks would cost the run ~2 ms for nothing).
+ */
+export function removeFinishedRun(id: string): void {
+  const rec = loadRecord(id);
+  if (!rec) return;
+  deleteRecord(id);
+  removeAnonymousVolumes(rec.Mounts, id);
 }
 
 /** removes every stopped container; returns the ids removed and the bytes their RW layers held */

@@ -8,7 +8,6 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { paths } from "../../config.ts";
-import { defaultSeccompProgram } from "../../runtime/seccomp/index.ts";
 import { commit, version } from "../../version.ts";
 
 export function seccompFor(caps: string[]): string | null {
@@ -17,6 +16,9 @@ export function seccompFor(caps: string[]): string | null {
   try {
     return readFileSync(file, "utf8");
   } catch {}
+  // required here, not imported: the compiler and its syscall tables cost ~2 ms to load, and the
+  // cached program is what nearly every run finds
+  const { defaultSeccompProgram } = require("../../runtime/seccomp/index.ts") as typeof import("../../runtime/seccomp/index.ts");
   const program = defaultSeccompProgram(caps);
   try {
     mkdirSync(join(paths().run, "seccomp"), { recursive: true, mode: 0o700 });
