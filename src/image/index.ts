@@ -78,6 +78,12 @@ export class ImageIndex {
     return old;
   }
 
+  /** points an existing record at another manifest of the same image, keeping its times (not a re-tag) */
+  replaceTarget(record: ImageRecord, target: Descriptor): void {
+    const t = { mediaType: target.mediaType, digest: target.digest, size: target.size, ...(target.annotations ? { annotations: target.annotations } : {}) };
+    atomicWrite(this.fileOf(record.name), JSON.stringify({ ...record, target: t }));
+  }
+
   delete(name: string): boolean {
     try {
       rmSync(this.fileOf(name));

@@ -16,7 +16,7 @@ import { parseImageConfig, type ImageConfig } from "./config.ts";
 import { LocalContentStore } from "./content/local.ts";
 import type { Descriptor } from "./content/types.ts";
 import { danglingName, ImageIndex, isDangling, type ImageRecord } from "./index.ts";
-import { parseManifest, type Manifest } from "./manifest.ts";
+import { layerCompression, parseManifest, type Manifest } from "./manifest.ts";
 import { chainIds, Snapshotter } from "./snapshots.ts";
 
 /** annotation on a name's target recording the registry digest it was pulled by (RepoDigests) */
@@ -32,6 +32,11 @@ export interface Image {
   id: string;
   manifestDesc: Descriptor;
   manifest: Manifest;
+  /**
+   * every manifest its records point at, by digest (one, unless a push switched the image's tags to
+   * gzip layers while a digest name keeps the manifest it names: see retarget)
+   */
+  manifests: Map<string, Manifest>;
   config: ImageConfig;
   /** names and dangling records pointing at this image */
   records: ImageRecord[];
@@ -166,9 +171,10 @@ export class ImageStore {
     return removed;
   }
 
-  /** digests of the blobs an image needs: manifest, config, layers, and the index it was pulled by */
+  /** digests of the blobs an image needs: its manifests, config, layers, and the index it was pulled by */
   blobsOf(img: Image): string[] {
     const out = [img.manifestDesc.digest, img.manifest.config.digest, ...img.manifest.layers.map((l) => l.digest)];
+    for (const [digest, m] of img.manifests) out.push(digest, ...m.layers.map((l) => l.digest));
     for (const r of img.records) {
       const pulledBy = r.target.annotations?.[REPO_DIGEST_ANNOTATION]?.split("@")[1];
       if (pulledBy) out.push(pulledBy);
@@ -203,8 +209,14 @@ export class ImageStore {
         continue;
       }
       const id = manifest.config.digest;
-      const img = byId.get(id) ?? { id, manifestDesc: r.target, manifest, config, records: [], chainIds: chainIds(config.rootfs.diff_ids) };
+      const img: Image = byId.get(id) ?? { id, manifestDesc: r.target, manifest, manifests: new Map(), config, records: [], chainIds: chainIds(config.rootfs.diff_ids) };
       img.records.push(r);
+      img.manifests.set(r.target.digest, manifest);
+      // where a push left two manifests, the image is its compressed one (what tag and save by ID use)
+      if (r.target.digest !== img.manifestDesc.digest && hasPlainLayer(img.manifest) && !hasPlainLayer(manifest)) {
+        img.manifestDesc = r.target;
+        img.manifest = manifest;
+      }
       byId.set(id, img);
     }
     return [...byId.values()];
@@ -234,6 +246,43 @@ export class ImageStore {
     });
   }
 
+  /**
+   * Points every name whose target is manifest `from` at `to` (same config, so the same image), keeping
+   * each record's times and annotations: the push that compressed an image's plain-tar layers records
+   * the result this way. Digest names keep their manifest (a digest names exactly one), and so do
+   * dangling records. Under the index lock; each record is one atomic write, so a crash between two
+   * leaves every name on a complete image. Returns the names moved.
+   */
+  async retarget(from: string, to: Descriptor): Promise<string[]> {
+    return this.index.withLock(() => {
+      const moved: string[] = [];
+      for (const r of this.index.list()) {
+        if (r.target.digest !== from || isDangling(r.name) || r.name.includes("@")) continue;
+        this.index.replaceTarget(r, { ...to, ...(r.target.annotations ? { annotations: r.target.annotations } : {}) });
+        moved.push(r.name);
+      }
+      return moved;
+    });
+  }
+
+  /**
+   * Deletes those of `candidates` that no image references, if no lease is live anywhere (tries the gc
+   * lock without waiting). Returns false when it could not run: a later repair's sweep has to.
+   */
+  async collect(candidates: Iterable<string>): Promise<boolean> {
+    const gc = FileLock.tryAcquire(this.gcLockPath);
+    if (!gc) return false;
+    try {
+      const keep = new Set((await this.images()).flatMap((i) => this.blobsOf(i)));
+      for (const d of new Set(candidates)) {
+        if (!keep.has(d)) await this.content.delete(d).catch(() => {});
+      }
+      return true;
+    } finally {
+      gc.release();
+    }
+  }
+
   /** records an image that has no name (import without a repository) */
   async addDangling(target: Descriptor): Promise<void> {
     await this.index.withLock(() => {
@@ -243,3 +292,7 @@ export class ImageStore {
 }
 
 export { isDangling };
+
+function hasPlainLayer(m: Manifest): boolean {
+  return m.layers.some((l) => layerCompression(l.mediaType) === "none");
+}

@@ -1,7 +1,8 @@
 /**
  * `push`: blobs first (HEAD-checked, mounted from another repository of the same registry when we know
  * one, else uploaded from the content store through a Pusher writer), config, then the manifest with its
- * exact media type. The manifest goes last so the registry never references a blob it lacks.
+ * exact media type. The manifest goes last so the registry never references a blob it lacks. Plain-tar
+ * layers go up as gzip, compressed once and remembered locally (gzip-layers.ts).
  */
 import type { Descriptor } from "../../image/content/types.ts";
 import { BunkerError } from "../../errors.ts";
@@ -11,6 +12,7 @@ import type { Pusher } from "../../registry/pusher.ts";
 import { familiarName, fullName, localName, type Reference } from "../../image/reference.ts";
 import { Resolver, sha256 } from "../../registry/resolver.ts";
 import { parseManifest } from "./documents.ts";
+import { GzipLayers } from "./gzip-layers.ts";
 import { addBlobSource, blobSources } from "./sources.ts";
 import { shortDigest, type ImageStoreParts, type ProgressFn } from "./types.ts";
 
@@ -32,27 +34,39 @@ export async function pushImage(ref: Reference, parts: ImageStoreParts, opts: { 
   const manifest = parseManifest(bytes);
   const pusher = (opts.resolver ?? new Resolver(ref)).pusher();
   const here = fullName(ref);
+  // a digest reference pins the manifest's bytes, so its layers go as they are
+  const gz = parts.conversions && !ref.digest && GzipLayers.needed(manifest) ? new GzipLayers(manifest, parts.conversions, parts.content) : null;
+  const ready = gz?.layers ?? manifest.layers.map((l) => Promise.resolve(l));
 
-  const layers = [...manifest.layers].reverse();
-  for (const l of layers) progress({ id: shortDigest(l.digest), status: "Preparing" });
+  // bottom layer last in the list, as Docker prints it; a converted layer keeps its tar's short digest
+  const order = manifest.layers.map((_, i) => i).reverse();
+  for (const i of order) progress({ id: shortDigest(manifest.layers[i]!.digest), status: "Preparing" });
   let next = 0;
   const worker = async () => {
-    while (next < layers.length) {
-      const l = layers[next++]!;
-      await pushBlob(l, parts, pusher, ref, progress);
+    while (next < order.length) {
+      const i = order[next++]!;
+      await pushBlob(await ready[i]!, parts, pusher, ref, progress, shortDigest(manifest.layers[i]!.digest));
     }
   };
-  await Promise.all(Array.from({ length: Math.min(MAX_CONCURRENT_UPLOADS, layers.length) }, worker));
+  let doc = { desc: target as Descriptor, bytes };
+  try {
+    // compression runs bottom-up while uploads take whatever is ready
+    await Promise.all(Array.from({ length: Math.min(MAX_CONCURRENT_UPLOADS, order.length) }, worker));
+  } catch (err) {
+    gz?.stop();
+    await gz?.record(target, bytes).catch(() => {});
+    throw err;
+  }
+  if (gz) doc = await gz.record(target, bytes);
   await pushBlob(manifest.config, parts, pusher, ref, () => {});
 
   const tag = ref.tag ?? ref.digest!;
-  await pusher.putManifest({ ...target, size: bytes.byteLength }, bytes, tag);
-  for (const l of manifest.layers) addBlobSource(l.digest, here);
-  return { tag, digest: target.digest, size: bytes.byteLength };
+  await pusher.putManifest({ ...doc.desc, size: doc.bytes.byteLength }, doc.bytes, tag);
+  for (const l of await Promise.all(ready)) addBlobSource(l.digest, here);
+  return { tag, digest: doc.desc.digest, size: doc.bytes.byteLength };
 }
 
-async function pushBlob(desc: Descriptor, parts: ImageStoreParts, pusher: Pusher, ref: Reference, progress: ProgressFn): Promise<void> {
-  const id = shortDigest(desc.digest);
+async function pushBlob(desc: Descriptor, parts: ImageStoreParts, pusher: Pusher, ref: Reference, progress: ProgressFn, id = shortDigest(desc.digest)): Promise<void> {
   const info = await parts.content.info(desc.digest);
   if (!info) throw new BunkerError(`blob ${desc.digest} is missing from the local store; pull the image again`);
   // a mount only works inside one registry: pick a known source repository on the same host

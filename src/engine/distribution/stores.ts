@@ -11,7 +11,9 @@ import { applyLayer } from "../../image/tar/apply.ts";
 import { linuxSys } from "../../sys/linux.ts";
 import { openImageStore } from "../images/resolve.ts";
 import { unpackInThread } from "./layer.ts";
-import type { ImageStoreParts, PreparedLayer } from "./types.ts";
+import { gzipBlob } from "../../image/compress.ts";
+import { layerCompression, MediaType } from "../../image/manifest.ts";
+import type { ImageStoreParts, LayerConversions, PreparedLayer } from "./types.ts";
 import { unpackLayer } from "./unpacker.ts";
 
 export { REPO_DIGEST_ANNOTATION };
@@ -55,6 +57,7 @@ export function partsOf(store: ImageStore): ImageStoreParts {
       return r;
     },
   };
+  parts.conversions = conversionsOf(store);
   parts.unpack = async (stream, dir, compression) => {
     const r = await unpackLayer(stream, dir, compression, (s, d, c) => unpackInThread(parts, s, d, c));
     sizes.set(dir, r.size);
@@ -63,17 +66,47 @@ export function partsOf(store: ImageStore): ImageStoreParts {
   return parts;
 }
 
+/** push's layer compression on this store (gzip-layers.ts) */
+function conversionsOf(store: ImageStore): LayerConversions {
+  return {
+    garbage: new Set(),
+    gzipOf: async (diffId) => {
+      for (const img of await store.images()) {
+        const i = img.config.rootfs.diff_ids.indexOf(diffId);
+        if (i < 0) continue;
+        for (const m of img.manifests.values()) {
+          const l = m.layers[i];
+          if (!l || layerCompression(l.mediaType) !== "gzip" || l.mediaType === MediaType.dockerForeignLayer || l.mediaType === MediaType.ociLayerNondistGzip) continue;
+          const info = await store.content.info(l.digest);
+          if (info?.size === l.size) return { digest: l.digest, size: l.size };
+        }
+      }
+      return undefined;
+    },
+    gzip: (digest, signal) => gzipBlob(store.content, digest, { signal }),
+    retarget: (from, to) => store.retarget(from, to),
+  };
+}
+
 /**
  * Runs `fn` on the store under the configured root while holding a lease, so rmi/prune/repair in other
  * processes keep off blobs and snapshots this operation is adding. Failures roll back their own additions,
- * so the lease is released either way.
+ * so the lease is released either way. Blobs the work left unreferenced (conversions.garbage) are then
+ * deleted if no other lease is live; if one is, the lease file stays behind so the next repair sweeps.
  */
 export async function withStore<T>(purpose: string, fn: (parts: ImageStoreParts, store: ImageStore) => Promise<T>): Promise<T> {
   const store = await openImageStore();
   const lease: Lease = await store.lease(purpose);
+  const parts = partsOf(store);
   try {
-    return await fn(partsOf(store), store);
+    return await fn(parts, store);
   } finally {
-    lease.release();
+    const garbage = parts.conversions?.garbage;
+    if (garbage?.size) {
+      lease.releaseLock();
+      if (await store.collect(garbage).catch(() => false)) lease.release();
+    } else {
+      lease.release();
+    }
   }
 }

@@ -32,6 +32,24 @@ export type ApplyLayer = (tar: ReadableStream<Uint8Array>, dir: string) => Promi
 /** decompress + diff-ID hash + apply, possibly on another thread; returns the uncompressed digest */
 export type UnpackLayer = (stream: ReadableStream<Uint8Array>, dir: string, compression: Compression) => Promise<{ diffId: string; size: number }>;
 
+/**
+ * What push needs to send plain-tar layers as gzip and remember that it did (gzip-layers.ts). Without
+ * it (fakes, older callers) push sends layers as they are stored.
+ */
+export interface LayerConversions {
+  /** a stored gzip blob of the layer whose uncompressed digest is `diffId`, from any local image */
+  gzipOf(diffId: string): Promise<{ digest: string; size: number } | undefined>;
+  /** compresses the plain-tar blob `digest` into a new gzip blob (verified, deterministic) */
+  gzip(digest: string, signal?: AbortSignal): Promise<{ digest: string; size: number }>;
+  /** points every tag naming manifest `from` at `to` (same image ID); returns the names moved */
+  retarget(from: string, to: Descriptor): Promise<string[]>;
+  /**
+   * blobs this operation may have left unreferenced (a replaced manifest and its plain layers, or a
+   * failed push's new gzip blobs): withStore deletes those no image references once the work is done
+   */
+  garbage: Set<string>;
+}
+
 export interface ImageStoreParts {
   content: ContentStore & IngestManager;
   snapshots: LayerSnapshots;
@@ -39,6 +57,7 @@ export interface ImageStoreParts {
   applyLayer: ApplyLayer;
   /** optional faster path for applyLayer (workers); defaults to applyLayer on this thread */
   unpack?: UnpackLayer;
+  conversions?: LayerConversions;
 }
 
 /** Docker's progress vocabulary, one event per change */
