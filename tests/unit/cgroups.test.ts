@@ -289,3 +289,14 @@ describe("cgroup v1 on fixtures", () => {
     expect(existsSync(join(root, "pids/bunker/dead1"))).toBe(false);
   });
 });
+
+describe("warmAttach: the no-op move that starts the RCU wait early", () => {
+  test("hybrid: the memory controller's own cgroup; pure v2: the unified one; nothing known: none", async () => {
+    const { warmTarget } = await import("../../src/runtime/cgroups/warm.ts");
+    const hybrid = "12:pids:/user.slice\n4:memory:/user.slice/session-1.scope\n0::/user.slice/session-1.scope\n";
+    expect(warmTarget(hybrid, "/sys/fs/cgroup")).toBe("/sys/fs/cgroup/memory/user.slice/session-1.scope/cgroup.procs");
+    expect(warmTarget("0::/system.slice/x.service\n", "/sys/fs/cgroup")).toBe("/sys/fs/cgroup/system.slice/x.service/cgroup.procs");
+    expect(warmTarget("0::/\n", "/cg")).toBe("/cg/cgroup.procs");
+    expect(warmTarget("", "/cg")).toBeNull();
+  });
+});

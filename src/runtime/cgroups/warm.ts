@@ -11,16 +11,24 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 export function warmAttach(root = "/sys/fs/cgroup"): void {
-  let target: string | undefined;
+  let target: string | null;
   try {
-    const lines = readFileSync("/proc/self/cgroup", "utf8").split("\n");
-    // any hierarchy will do (the rwsem is global): a v1 controller on hybrid hosts, else the unified one
-    const v1 = lines.map((l) => l.split(":")).find((f) => f.length >= 3 && f[1]!.split(",").includes("memory"));
-    const v2 = lines.find((l) => l.startsWith("0::"));
-    if (v1) target = join(root, "memory", v1.slice(2).join(":"), "cgroup.procs");
-    else if (v2) target = join(root, v2.slice(3), "cgroup.procs");
+    target = warmTarget(readFileSync("/proc/self/cgroup", "utf8"), root);
   } catch {
     return;
   }
   if (target) writeFile(target, String(process.pid)).catch(() => {});
+}
+
+/**
+ * The cgroup.procs file of the cgroup we are in, from /proc/self/cgroup's text: any hierarchy will do
+ * (the rwsem is global), a v1 controller's on hybrid hosts, else the unified one's.
+ */
+export function warmTarget(procSelfCgroup: string, root: string): string | null {
+  const lines = procSelfCgroup.split("\n").map((l) => l.split(":"));
+  const v1 = lines.find((f) => f.length >= 3 && f[1]!.split(",").includes("memory"));
+  if (v1) return join(root, "memory", v1.slice(2).join(":"), "cgroup.procs");
+  const v2 = lines.find((f) => f.length >= 3 && f[0] === "0" && f[1] === "");
+  if (v2) return join(root, v2.slice(2).join(":"), "cgroup.procs");
+  return null;
 }
