@@ -10,7 +10,7 @@ const flags = {
   message: { type: "string", alias: "m", description: "Commit message" },
   pause: { type: "boolean", alias: "p", default: true, description: "Pause container during commit" },
   snapshot: { type: "string", description: '"lazy" (default): store the layer, unpack it on first run; "eager": unpack now' },
-  compression: { type: "string", description: 'Layer compression: "gzip" (default: every Docker since 20.10 pulls it), "zstd" (smaller, faster; Docker 23+) or "none" (like Docker\'s own commit: fastest)', valueHint: "string" },
+  compression: { type: "string", description: 'Layer compression: "none" (default: a plain tar, as Docker\'s own commit keeps it; push gzips it), "gzip" (compressed now; every Docker since 20.10 pulls it) or "zstd" (smaller, faster than gzip; Docker 23+)', valueHint: "string" },
 } as const;
 
 const spec: CommandSpec<typeof flags> = {
@@ -23,7 +23,7 @@ const spec: CommandSpec<typeof flags> = {
   ],
   args: { min: 1, max: 2 },
   async run({ flags: f, positionals: [ctr, ref] }) {
-    const compression = f.compression ?? "gzip";
+    const compression = f.compression ?? "none";
     if (compression !== "gzip" && compression !== "zstd" && compression !== "none") throw new UsageError(`invalid argument "${compression}" for "--compression" flag: must be gzip, zstd or none`);
     const snapshot = f.snapshot ?? "lazy";
     if (snapshot !== "eager" && snapshot !== "lazy") throw new UsageError(`invalid argument "${snapshot}" for "--snapshot" flag: must be eager or lazy`);

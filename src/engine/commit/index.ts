@@ -4,6 +4,9 @@
  * Docker's CreateImageFromContainer does. A running container is frozen while its upper dir is read
  * (default --pause=true), so the layer is one consistent moment of its filesystem.
  *
+ * The layer is stored as Docker's commit stores it: an uncompressed tar, whose digest is its diff ID
+ * (gzip happens once, at push); --compression gzip|zstd compresses at commit time instead (store.ts).
+ *
  * Reproducible: the layer tar is deterministic (see layer.ts) with mtimes clamped to SOURCE_DATE_EPOCH
  * when set, else to the parent image's creation time; gzip members carry no name and no timestamp.
  * The same change committed twice, from the same or another container, gives the same layer digest.
@@ -36,7 +39,7 @@ export interface CommitOptions {
   pause?: boolean;
   /** REPOSITORY[:TAG] */
   reference?: string;
-  /** how the new layer is stored (store.ts): "gzip" (default) or "none" */
+  /** how the new layer is stored (store.ts): "none" (default: a plain tar, as Docker), "gzip" or "zstd" */
   compression?: CommitCompression;
   /** "lazy" (default): the layer snapshot is made by the first run (image/unpack.ts); "eager": now */
   snapshot?: "eager" | "lazy";
@@ -68,8 +71,15 @@ export async function commitContainer(store: ImageStore, ref: string, opts: Comm
   const lease = await store.lease(`commit ${v.id}`);
   let ok = false;
   try {
-    const paused = opts.pause !== false && v.status === "running";
+    let paused = opts.pause !== false && v.status === "running";
     if (paused) await pauseContainer(v.id);
+    // once every file is read the container may run on, while the blob is still being written and synced;
+    // a failed unpause (its state write on a disk our ingest filled) is tried again after the cleanup
+    const thaw = async () => {
+      if (!paused) return;
+      await unpauseContainer(v.id);
+      paused = false;
+    };
     let layer: StoredLayer | null = null;
     try {
       const sys = linuxSys();
@@ -77,10 +87,10 @@ export async function commitContainer(store: ImageStore, ref: string, opts: Comm
       if (scan.items.length > 0) {
         const epoch = Number(process.env.SOURCE_DATE_EPOCH);
         const clamp = Number.isInteger(epoch) && epoch >= 0 ? epoch : Math.floor(Date.parse(parentConfig.created ?? "") / 1000) || 0;
-        layer = await storeCommitLayer(store, scan.items, { parent: chains.at(-1), clamp, compression: opts.compression ?? "gzip", snapshot: opts.snapshot ?? "lazy", sys });
+        layer = await storeCommitLayer(store, scan.items, { parent: chains.at(-1), clamp, compression: opts.compression ?? "none", snapshot: opts.snapshot ?? "lazy", sys, read: thaw });
       }
     } finally {
-      if (paused) await unpauseContainer(v.id).catch(() => {});
+      await thaw().catch(() => {});
     }
 
     const created = new Date().toISOString();

@@ -1,16 +1,18 @@
 /**
  * Storing the committed layer:
- *  - "gzip" (default): the layer tar goes through the image store's storeLayer: gzip on two workers
- *    (libdeflate level 1: measured 139 MB/s per core at ratio 0.64 on a 200 MB mixed layer, against
- *    76 MB/s at 0.61 for level 6 and 137 MB/s at 0.71 for zlib level 1), hashed, and unpacked into a
- *    snapshot, so the image pushes compressed as every Docker since 20.10 pulls it.
- *  - "none": Docker's own commit does no compression (its graph driver keeps layers uncompressed and
- *    compresses on push). The blob is the plain tar (OCI media type ...layer.v1.tar); the snapshot is
- *    unpacked from it. (Copying the upper dir's files instead was measured no faster: creating the
- *    ~7000 files costs the same either way, ~0.6 ms each on this ext4, and it is most of a commit.)
+ *  - "none" (default), Docker's model: its graph driver keeps a committed layer uncompressed and gzips
+ *    it when pushing; so does bunker (push makes the gzip copy, image/compress.ts). The blob is the plain
+ *    tar (OCI media type ...layer.v1.tar), so its digest is its diff ID and one sha256 gives both. The
+ *    tar is packed into the content store's own blocks and hashed and written on a worker beside the
+ *    packing (content/threaded.ts).
+ *  - "gzip" (on request): gzip on two workers (libdeflate level 1: 139 MB/s per core at ratio 0.64 on a
+ *    200 MB mixed layer), pushable as it is by every Docker since 20.10; on 2 cores it costs ~1 s per
+ *    200 MB, which is why it is not the default.
  *  - "zstd" (on request): Bun's native streaming zstd; smaller and faster than gzip, but only Docker 23+
  *    (containerd) pulls it.
- *  - snapshot "lazy": the blob alone; the snapshot is unpacked on first use (unpack.ts).
+ *  - snapshot "lazy" (default): the blob alone; the snapshot is unpacked on first use (unpack.ts).
+ *    "eager": unpacked now (from the stored plain blob, or beside the compression in one pass). Creating
+ *    the ~7000 files of a big change is most of that cost either way, ~0.6 ms each on this ext4.
  */
 import { ParallelGzip } from "../../image/gzip.ts";
 import { storeLayer, type StoredLayer } from "../../image/layer.ts";
@@ -19,7 +21,7 @@ import type { ImageStore } from "../../image/store.ts";
 import type { Sys } from "../../sys/sys.ts";
 import type { MtimePolicy } from "../../image/tar/fsutil.ts";
 import type { UpperItem } from "../diff.ts";
-import { layerTar, toStream } from "./layer.ts";
+import { layerStream, packLayer, type PackOptions } from "./layer.ts";
 import { unpackLayer } from "../../image/unpack.ts";
 
 export type CommitCompression = "gzip" | "zstd" | "none";
@@ -32,24 +34,41 @@ export interface StoreCommitOptions {
   /** "lazy": store the blob only; the snapshot is unpacked on first use (unpack.ts) */
   snapshot: "eager" | "lazy";
   sys: Sys;
+  /** called once every file has been read (the container may change again from then on); a failure is ignored here: the caller retries */
+  read?: () => Promise<void>;
 }
 
 export async function storeCommitLayer(store: ImageStore, items: UpperItem[], o: StoreCommitOptions): Promise<StoredLayer> {
   const mtime: MtimePolicy = { clamp: o.clamp };
-  const tar = toStream(layerTar(items, { mtime, sys: o.sys }));
+  const pack: PackOptions = { mtime, sys: o.sys };
+  // "import-" refs are one-shot: repair removes them as soon as their writer is gone (a kill -9)
   const ref = `import-commit-${crypto.randomUUID()}`;
   // one pass: compress, hash and unpack side by side (storeLayer gzips a plain tar itself, and keeps a
   // zstd stream as it is while unpacking it)
-  if (o.snapshot === "eager" && o.compression === "gzip") return storeLayer(store, tar, { parent: o.parent, ref });
-  if (o.snapshot === "eager" && o.compression === "zstd") return storeLayer(store, tar.pipeThrough(zstd()), { parent: o.parent, ref });
-  const layer = await storeBlobOnly(store, tar, ref, o);
+  if (o.snapshot === "eager" && o.compression === "gzip") return storeLayer(store, layerStream(items, pack), { parent: o.parent, ref });
+  if (o.snapshot === "eager" && o.compression === "zstd") return storeLayer(store, layerStream(items, pack).pipeThrough(zstd()), { parent: o.parent, ref });
+  const layer = o.compression === "none" ? await storePlainBlob(store, items, pack, ref, o) : await storeCompressedBlob(store, layerStream(items, pack), ref, o);
   // unpacked from the stored blob: the snapshot is what the blob says, whatever the container did
   if (o.snapshot === "eager") layer.size = await unpackLayer(store, layer.desc, layer.diffId, o.parent, layer.chainId);
   return layer;
 }
 
-/** the layer blob alone, compressed as asked, hashed uncompressed for its diff ID on the way */
-async function storeBlobOnly(store: ImageStore, tar: ReadableStream<Uint8Array>, ref: string, o: StoreCommitOptions): Promise<StoredLayer> {
+/** the plain tar as the blob: the content store's digest of it is the diff ID (one hash, by the writer) */
+async function storePlainBlob(store: ImageStore, items: UpperItem[], pack: PackOptions, ref: string, o: StoreCommitOptions): Promise<StoredLayer> {
+  const writer = await store.content.blockWriter(ref);
+  try {
+    const size = await packLayer(items, pack, writer);
+    await o.read?.().catch(() => {});
+    const digest = await writer.commit(size);
+    return { desc: { mediaType: ociLayerType("none"), digest, size }, diffId: digest, chainId: chainOf(o.parent, digest), size: 0 };
+  } catch (err) {
+    await writer.abort().catch(() => {});
+    throw err;
+  }
+}
+
+/** the layer blob compressed as asked, hashed uncompressed for its diff ID on the way */
+async function storeCompressedBlob(store: ImageStore, tar: ReadableStream<Uint8Array>, ref: string, o: StoreCommitOptions): Promise<StoredLayer> {
   const writer = await store.content.writer(ref);
   const gz = o.compression === "gzip" ? new ParallelGzip((c) => writer.write(c)) : null;
   const diff = new Bun.CryptoHasher("sha256");

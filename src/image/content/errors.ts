@@ -53,3 +53,15 @@ export function digestHex(digest: string): string {
   if (!m) throw new InvalidDigestError(digest);
   return m[1]!;
 }
+
+/** writing or syncing an ingest failed (ENOSPC, EIO, ...); the ingest is dropped by abort */
+export class IngestWriteError extends BunkerError {
+  constructor(
+    readonly ref: string,
+    readonly reason: string,
+    readonly errnoCode?: string,
+  ) {
+    super(`write ingest ${ref}: ${reason}`);
+    this.name = "IngestWriteError";
+  }
+}

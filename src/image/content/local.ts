@@ -8,11 +8,12 @@ import { chmodSync, closeSync, existsSync, fsyncSync, openSync, readdirSync, rea
 import { join } from "node:path";
 import { atomicWrite, ensureDir, FileLock, fsyncDir, isErrno } from "../_fs.ts";
 import { BlobNotFoundError, DigestMismatchError, digestHex, IngestLockedError, SizeMismatchError } from "./errors.ts";
-import type { BlobInfo, ContentStore, IngestManager, IngestStatus, Writer } from "./types.ts";
+import { ThreadedWriter, type BlockWriterOptions } from "./threaded.ts";
+import type { BlobInfo, BlockIngester, BlockWriter, ContentStore, IngestManager, IngestStatus, Writer } from "./types.ts";
 
 const REHASH_CHUNK = 1 << 20;
 
-export class LocalContentStore implements ContentStore, IngestManager {
+export class LocalContentStore implements ContentStore, IngestManager, BlockIngester {
   readonly blobsDir: string;
   readonly ingestDir: string;
 
@@ -69,6 +70,21 @@ export class LocalContentStore implements ContentStore, IngestManager {
   }
 
   async writer(ref: string): Promise<Writer> {
+    return this.openIngest(ref, (dir, data, lock, resumed) => {
+      const fd = openSync(data, C.O_WRONLY | C.O_CREAT, 0o644);
+      const hasher = new Bun.CryptoHasher("sha256");
+      const offset = resumed ? rehash(data, hasher) : 0;
+      return new LocalWriter(this, dir, fd, lock, hasher, offset);
+    });
+  }
+
+  /** a writer for big blobs packed in memory: hashing and writing on a worker (threaded.ts) */
+  async blockWriter(ref: string, opts?: BlockWriterOptions): Promise<BlockWriter> {
+    return this.openIngest(ref, (dir, data, lock, resumed) => new ThreadedWriter(this, ref, dir, data, lock, resumed ? statSync(data).size : 0, opts));
+  }
+
+  /** locks the ingest for `ref` (made if new) and hands it to `open`; the lock is the writer's from then on */
+  private openIngest<W>(ref: string, open: (dir: string, data: string, lock: FileLock, resumed: boolean) => W): W {
     const dir = this.ingestPath(ref);
     ensureDir(dir);
     const lock = FileLock.tryAcquire(dir);
@@ -80,10 +96,7 @@ export class LocalContentStore implements ContentStore, IngestManager {
         atomicWrite(join(dir, "ref"), ref);
         atomicWrite(join(dir, "startedat"), new Date().toISOString());
       }
-      const fd = openSync(data, C.O_WRONLY | C.O_CREAT, 0o644);
-      const hasher = new Bun.CryptoHasher("sha256");
-      const offset = resumed ? rehash(data, hasher) : 0;
-      return new LocalWriter(this, dir, fd, lock, hasher, offset);
+      return open(dir, data, lock, resumed);
     } catch (err) {
       lock.release();
       throw err;

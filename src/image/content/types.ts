@@ -50,6 +50,22 @@ export interface Ingester {
   writer(ref: string): Promise<Writer>;
 }
 
+/**
+ * A Writer for big blobs made in memory (a layer tar packed from files): the producer fills the writer's
+ * own blocks, so no chunk is copied on its way in, and hashing and writing run beside the producer.
+ * The digest is still computed by the writer over exactly the bytes it writes, and checked in `commit`.
+ */
+export interface BlockWriter extends Writer {
+  /** an empty block to fill (waits while every block is in flight) */
+  take(): Promise<Uint8Array>;
+  /** appends the first `length` bytes of a block from `take`; the block belongs to the writer again */
+  give(block: Uint8Array, length: number): Promise<void>;
+}
+
+export interface BlockIngester {
+  blockWriter(ref: string): Promise<BlockWriter>;
+}
+
 export interface Manager {
   list(): Promise<BlobInfo[]>;
   delete(digest: string): Promise<void>;
