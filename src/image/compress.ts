@@ -1,6 +1,6 @@
 /**
  * A gzip copy of a stored plain-tar layer blob, for push (Docker's graph driver keeps committed layers
- * uncompressed and compresses them when pushing; so does bunker for `commit --compression none` and
+ * uncompressed and compresses them when pushing; so does bunker for a `commit` (plain tar by default) and
  * for layers loaded from a legacy `docker save`). The copy is made on the project's parallel gzip and
  * is deterministic: libdeflate level 1, 1 MiB members, no name, mtime 0, so the same layer always gives
  * the same gzip digest, whoever compresses it and however often. The settings are pinned here rather
