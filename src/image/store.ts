@@ -76,9 +76,14 @@ export class ImageStore {
   }
 
   /** opens the store under the configured root and cleans crash debris when it is safe to */
-  static async open(root = paths().root): Promise<ImageStore> {
+  /**
+   * The store under `root`, crash debris repaired. `repair: false` is for readers on a hot path (run's
+   * image lookup): debris never changes what the index and the finished snapshots say, and whoever
+   * writes next (an unpack included) repairs first.
+   */
+  static async open(root = paths().root, opts: { repair?: boolean } = {}): Promise<ImageStore> {
     const store = new ImageStore(root);
-    await store.repair();
+    if (opts.repair !== false) await store.repair();
     return store;
   }
 

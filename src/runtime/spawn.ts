@@ -57,4 +57,4 @@ function spawnSelf(opts: SpawnInitOptions): ReturnType<typeof spawnInit> {
 }
 
 /** The environment init runs with (also used for --init's second process). */
-export const INIT_ENV: Record<string, string> = { BUN_JSC_useConcurrentJIT: "0" };
+export const INIT_ENV: Record<string, string> = { BUN_JSC_useConcurrentJIT: "0", BUN_JSC_useWarmUpMarkedBlocks: "0" };

@@ -85,12 +85,14 @@ export function clearLive(id: string): void {
   } catch {}
 }
 
-/** read-modify-write of state.json under the container's lock */
+/** read-modify-write of state.json under the container's lock; a change that changes nothing is not written */
 export function updateState(id: string, fn: (s: StateFile) => StateFile | void): StateFile {
   return withLock(`ctr-${id}`, () => {
-    const cur = loadState(id);
+    const stored = readJson<StateFile>(cpaths.state(id));
+    const cur = stored ?? emptyState();
+    const before = stored ? JSON.stringify(stored) : null;
     const next = fn(cur) ?? cur;
-    writeJsonAtomic(cpaths.state(id), next, durable(id));
+    if (JSON.stringify(next) !== before) writeJsonAtomic(cpaths.state(id), next, durable(id));
     return next;
   });
 }
