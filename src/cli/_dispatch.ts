@@ -7,8 +7,19 @@ import { BunkerError } from "../errors.ts";
 import { SysError } from "../sys/errors.ts";
 import { commit, version } from "../version.ts";
 import { runSpec } from "./_command.ts";
+import { normalJitPolicy } from "../runtime/jit.ts";
 import { log, setLogLevel } from "./_log.ts";
 import { aliases, commands, groups } from "./commands/index.ts";
+
+/**
+ * Commands that finish in milliseconds keep the executable's start-up JIT policy (runtime/jit.ts); the
+ * rest loop over data and get the normal one. run/start/exec switch once their container runs.
+ */
+const QUICK_COMMANDS = new Set([
+  "version", "run", "create", "start", "stop", "restart", "kill", "pause", "unpause", "wait", "rm", "rename",
+  "exec", "ps", "inspect", "container inspect", "top", "update", "image ls", "image inspect", "image tag",
+  "volume create", "volume ls", "volume inspect", "volume rm", "login", "logout",
+]);
 
 /** Docker lists these shortcuts among its common commands */
 const COMMON_SHORTCUTS = new Set(["images"]);
@@ -33,6 +44,7 @@ export async function dispatch(argv: string[]): Promise<void> {
       return;
     }
     const spec = await commands[key]!.load();
+    if (!QUICK_COMMANDS.has(key)) normalJitPolicy();
     await runSpec({ ...spec, name: displayName(rest, key) }, args);
   } catch (err) {
     process.exitCode = report(err, debug);

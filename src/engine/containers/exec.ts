@@ -3,6 +3,7 @@
  * capabilities and seccomp program (never more: --privileged is off unless asked). The user is resolved
  * from the container's own /etc/passwd as it is now (/proc/<pid>/root). The exit code passes through.
  */
+import { normalJitPolicy } from "../../runtime/jit.ts";
 import { closeSync } from "node:fs";
 import { ConflictError } from "../../errors.ts";
 import { execIn } from "../../runtime/launch.ts";
@@ -67,6 +68,8 @@ export async function execContainer(ref: string, o: ExecOptions): Promise<number
     if (launched.ptyMaster !== undefined) closeSync(launched.ptyMaster);
     return 0;
   }
+  // this process now copies the program's terminal: worth compiling (runtime/jit.ts)
+  normalJitPolicy();
   const forward = (sig: number) => () => void signalIfSame(launched.pid, launched.startTime, sig);
   const handlers: Array<[NodeJS.Signals, () => void]> = [["SIGINT", forward(2)], ["SIGTERM", forward(15)], ["SIGHUP", forward(1)]];
   for (const [s, h] of handlers) process.on(s, h);

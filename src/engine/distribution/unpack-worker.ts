@@ -4,6 +4,7 @@
  * layer on one core); a worker per layer lets layers unpack in parallel. Chunks arrive with credits for
  * backpressure, so memory stays bounded.
  */
+import { normalJitPolicy } from "../../runtime/jit.ts";
 import { applyLayer } from "../../image/tar/apply.ts";
 import { linuxSys } from "../../sys/linux.ts";
 import type { Compression } from "../../registry/mediatypes.ts";
@@ -18,6 +19,9 @@ declare const self: Worker;
 // more than its credit count of chunks in flight (memory stays bounded even when the disk is slow)
 const queue: (Uint8Array | "end" | Error)[] = [];
 let wake: (() => void) | undefined;
+
+// layers are whole loops over data: the normal JIT policy, whatever the executable started with
+normalJitPolicy();
 
 self.onmessage = (ev: MessageEvent<ToWorker>) => {
   const m = ev.data;
