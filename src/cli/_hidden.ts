@@ -4,6 +4,8 @@ const modes: Record<string, () => Promise<(args: string[]) => Promise<void> | vo
   __init: () => import("../runtime/init/main.ts").then((m) => m.main),
   // per-container supervisor of a detached container (src/engine/containers/supervise.ts)
   __supervise: () => import("../engine/containers/supervise.ts").then((m) => m.superviseMain),
+  // the same supervisor while its container runs: output to the log, nothing else loaded (idle.ts)
+  __idle: () => import("../engine/containers/idle.ts").then((m) => m.idleMain),
 };
 
 export async function runHiddenMode(name: string, args: string[]): Promise<void> {

@@ -58,3 +58,30 @@ export function peekExitedChild(): number {
   }
   return info[4]!;
 }
+
+const SYS_FCNTL: Record<string, number> = { x64: 72, arm64: 25 };
+const F_SETFD = 2;
+
+/**
+ * Clears FD_CLOEXEC on `fd` so it survives an execve. Bun opens everything close-on-exec; the detached
+ * supervisor clears it on exactly the fds (output pipes, log file) it hands to its idle mode.
+ */
+export function clearCloexec(fd: number): void {
+  const r = Number(libc().syscall(nr(SYS_FCNTL, "fcntl"), fd, F_SETFD, 0, 0, 0, 0));
+  if (r === -1) throw new SysError("fcntl", errno(), undefined, `fd ${fd}`);
+}
+
+const P_PID = 1;
+
+/**
+ * Whether `pid` is a child of ours that nobody has reaped yet (running, or exited and waiting for
+ * wait4): waitid(P_PID, WEXITED|WNOHANG|WNOWAIT) reaps nothing and answers ECHILD once it is reaped.
+ */
+export function isUnreapedChild(pid: number): boolean {
+  const info = new Int32Array(32); // siginfo_t
+  const r = Number(libc().syscall(nr(SYS_WAITID, "waitid"), P_PID, pid, addr(info), WEXITED | WNOHANG | WNOWAIT, 0, 0));
+  if (r === 0) return true;
+  const e = errno();
+  if (e === 10 /* ECHILD */) return false;
+  throw new SysError("waitid", e, undefined, `pid ${pid}`);
+}

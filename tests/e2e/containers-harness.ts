@@ -94,7 +94,8 @@ export class Harness {
       try {
         const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
         const env = readFileSync(`/proc/${pid}/environ`, "utf8");
-        if (cmd.includes("__supervise") && env.includes(this.root)) out.push(`${pid} ${cmd.replace(/\0/g, " ")}`);
+        // a supervisor in its full mode or its idle mode (src/engine/containers/idle.ts)
+        if ((cmd.includes("__supervise") || cmd.includes("__idle")) && env.includes(this.root)) out.push(`${pid} ${cmd.replace(/\0/g, " ")}`);
         const cg = readFileSync(`/proc/${pid}/cgroup`, "utf8");
         if (cg.includes(`/${this.cgParent}/`)) out.push(`${pid} ${cmd.replace(/\0/g, " ")}`);
       } catch {}

@@ -38,7 +38,7 @@ function containerProcesses(): Set<string> {
     if (!/^\d+$/.test(pid)) continue;
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
-      if (cmd.some((a) => a === "__supervise" || a === "__init" || a === "__reaper")) out.add(`${pid} ${cmd.join(" ")}`);
+      if (cmd.some((a) => a === "__supervise" || a === "__idle" || a === "__init" || a === "__reaper")) out.add(`${pid} ${cmd.join(" ")}`);
     } catch {
       // raced with exit
     }

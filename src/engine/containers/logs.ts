@@ -5,30 +5,18 @@
  * runs in the supervisor, where every allocation counts against the idle-memory budget.
  */
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { entryLine, LogLines, type Stream } from "./log-format.ts";
 
 export const DEFAULT_MAX_SIZE = 10 * 1000 * 1000;
 export const DEFAULT_MAX_FILES = 3;
-/** Docker cuts a line without newline at 16 KiB and marks it partial */
-const MAX_LINE = 16 * 1024;
 
-export type Stream = "stdout" | "stderr";
-
-let lastMs = 0;
-let seq = 0;
-/** RFC 3339 with nanoseconds like Docker; sub-millisecond digits keep entries ordered within a ms */
-export function nanoTime(): string {
-  const ms = Date.now();
-  seq = ms === lastMs ? seq + 1 : 0;
-  lastMs = ms;
-  const iso = new Date(ms).toISOString();
-  return `${iso.slice(0, -1)}${String(seq).padStart(6, "0")}Z`;
-}
+export { nanoTime, type Stream } from "./log-format.ts";
 
 export class JsonLogWriter {
   #fd: number;
   #size: number;
-  #pending: Record<Stream, string> = { stdout: "", stderr: "" };
-  #decoders: Record<Stream, TextDecoder> = { stdout: new TextDecoder(), stderr: new TextDecoder() };
+  // the line splitting and entry format are shared with the idle supervisor (log-format.ts)
+  #lines = new LogLines((stream, log) => this.#entry(stream, log));
 
   constructor(
     readonly path: string,
@@ -40,27 +28,12 @@ export class JsonLogWriter {
   }
 
   write(stream: Stream, chunk: Uint8Array | string): void {
-    const text = typeof chunk === "string" ? chunk : this.#decoders[stream].decode(chunk, { stream: true });
-    let buf = this.#pending[stream] + text;
-    let nl = buf.indexOf("\n");
-    while (nl !== -1) {
-      this.#entry(stream, buf.slice(0, nl + 1));
-      buf = buf.slice(nl + 1);
-      nl = buf.indexOf("\n");
-    }
-    while (buf.length >= MAX_LINE) {
-      this.#entry(stream, buf.slice(0, MAX_LINE));
-      buf = buf.slice(MAX_LINE);
-    }
-    this.#pending[stream] = buf;
+    this.#lines.write(stream, chunk);
   }
 
   /** flushes partial lines (container exit) */
   flush(): void {
-    for (const s of ["stdout", "stderr"] as const) {
-      if (this.#pending[s]) this.#entry(s, this.#pending[s]);
-      this.#pending[s] = "";
-    }
+    this.#lines.flush();
   }
 
   close(): void {
@@ -71,7 +44,7 @@ export class JsonLogWriter {
   }
 
   #entry(stream: Stream, log: string): void {
-    const line = Buffer.from(`${JSON.stringify({ log, stream, time: nanoTime() })}\n`);
+    const line = Buffer.from(entryLine(stream, log));
     if (this.#size > 0 && this.#size + line.length > this.maxSize) this.#rotate();
     writeSync(this.#fd, line);
     this.#size += line.length;
@@ -79,16 +52,21 @@ export class JsonLogWriter {
 
   #rotate(): void {
     closeSync(this.#fd);
-    if (this.maxFiles <= 1) {
-      unlinkSync(this.path);
-    } else {
-      for (let i = this.maxFiles - 1; i >= 1; i--) {
-        const from = i === 1 ? this.path : `${this.path}.${i - 1}`;
-        if (existsSync(from)) renameSync(from, `${this.path}.${i}`);
-      }
-    }
+    rotateLogFiles(this.path, this.maxFiles);
     this.#fd = openSync(this.path, "a", 0o640);
     this.#size = 0;
+  }
+}
+
+/** shifts path -> path.1 -> ... (the oldest falls off); the caller then opens a fresh path */
+export function rotateLogFiles(path: string, maxFiles: number): void {
+  if (maxFiles <= 1) {
+    unlinkSync(path);
+    return;
+  }
+  for (let i = maxFiles - 1; i >= 1; i--) {
+    const from = i === 1 ? path : `${path}.${i - 1}`;
+    if (existsSync(from)) renameSync(from, `${path}.${i}`);
   }
 }
 

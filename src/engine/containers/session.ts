@@ -15,6 +15,7 @@ import { seccompFor } from "./seccomp-source.ts";
 import { buildRuntimeSpec } from "./spec-builder.ts";
 import { cpaths, updateState, writeLive } from "./store.ts";
 import { trace } from "../../runtime/trace.ts";
+import { normalJitPolicy } from "../../runtime/jit.ts";
 import type { ContainerRecord } from "./types.ts";
 
 export interface SessionIo {
@@ -24,6 +25,11 @@ export interface SessionIo {
   onOutput?: (stream: Stream, chunk: Uint8Array) => void;
   /** -t attached: the caller's terminal size, set on the pty before the program starts */
   consoleSize?: { rows: number; cols: number };
+  /**
+   * Write ends of pipes the caller made for stdout/stderr (detached supervisor): the caller reads and
+   * logs the output itself (its idle mode, idle.ts), so the session does not.
+   */
+  output?: { stdout: number; stderr: number };
 }
 
 export interface Exit {
@@ -54,7 +60,7 @@ export async function startSession(rec: ContainerRecord, io: SessionIo): Promise
     if (io.consoleSize && spec.process.terminal) spec.process.consoleSize = io.consoleSize;
     trace("spec built");
     launched = await launch(spec, {
-      io: { stdin: io.stdin, stdout: "pipe", stderr: "pipe" },
+      io: { stdin: io.stdin, stdout: io.output?.stdout ?? "pipe", stderr: io.output?.stderr ?? "pipe" },
       // once init has its payload: the cgroup is made and joined while init builds the mounts; the
       // first move can wait for an RCU grace period (cgroups/warm.ts). Init waits for it before its
       // cgroup namespace and execve.
@@ -70,6 +76,8 @@ export async function startSession(rec: ContainerRecord, io: SessionIo): Promise
     throw err;
   }
   trace("launched");
+  // from here on this process copies the container's output: worth compiling (runtime/jit.ts)
+  normalJitPolicy();
   const startedAt = Date.now();
   writeLive(id, { Pid: launched.pid, PidStart: launched.startTime, SupervisorPid: process.pid, SupervisorStart: selfStart() });
   updateState(id, (s) => {
@@ -94,20 +102,29 @@ export async function startSession(rec: ContainerRecord, io: SessionIo): Promise
         closeSync(launched.ptyMaster);
       } catch {}
     }
-    let oomKilled = false;
-    try {
-      oomKilled = cg.oomKilled();
-    } catch {}
-    await cg.destroy().catch(() => {});
-    if (rec.Mounts.length) releaseVolumes(rec.Mounts, id);
-    trace("cgroup destroyed");
-    // PID 1 is gone but its supervisor may restart it: keep the supervisor's identity on record so
-    // nobody takes a back-off pause for a crash (the supervisor clears the file when it ends)
-    writeLive(id, { Pid: 0, PidStart: 0, SupervisorPid: process.pid, SupervisorStart: selfStart() });
-    const exitCode = r.exitCode ?? (r.signal ? 128 + r.signal : 255);
-    return { exitCode, oomKilled, finishedAt: new Date().toISOString(), ranMs: Date.now() - startedAt };
+    return finishRun(rec, r.exitCode ?? (r.signal ? 128 + r.signal : 255), startedAt, cg);
   })();
   return { launched, finished };
+}
+
+/**
+ * The end of a run once PID 1 is gone and its output drained: OOM check, cgroup and volumes released.
+ * Also called by a supervisor that re-exec'd itself during the run (supervise.ts), hence the lookup.
+ */
+export async function finishRun(rec: ContainerRecord, exitCode: number, startedAt: number, cgroup?: Awaited<ReturnType<typeof cgroupOf>>): Promise<Exit> {
+  const id = rec.Id;
+  const cg = cgroup ?? (await cgroupOf(id));
+  let oomKilled = false;
+  try {
+    oomKilled = cg.oomKilled();
+  } catch {}
+  await cg.destroy().catch(() => {});
+  if (rec.Mounts.length) releaseVolumes(rec.Mounts, id);
+  trace("cgroup destroyed");
+  // PID 1 is gone but its supervisor may restart it: keep the supervisor's identity on record so
+  // nobody takes a back-off pause for a crash (the supervisor clears the file when it ends)
+  writeLive(id, { Pid: 0, PidStart: 0, SupervisorPid: process.pid, SupervisorStart: selfStart() });
+  return { exitCode, oomKilled, finishedAt: new Date().toISOString(), ranMs: Date.now() - startedAt };
 }
 
 type Source = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | null | undefined;

@@ -13,11 +13,19 @@ const MAX_MS = 60_000;
 const RESET_AFTER_MS = 10_000;
 
 export class RestartManager {
-  #timeout = 0;
+  #timeout: number;
   constructor(
     readonly policy: Policy,
     public restartCount = 0,
-  ) {}
+    /** the current back-off, carried across the supervisor's re-execs (see idle.ts) */
+    timeout = 0,
+  ) {
+    this.#timeout = timeout;
+  }
+
+  get timeout(): number {
+    return this.#timeout;
+  }
 
   /** null: do not restart; otherwise the delay before the next start (restartCount already bumped) */
   next(exitCode: number, manuallyStopped: boolean, ranMs: number): number | null {
