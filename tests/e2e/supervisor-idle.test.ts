@@ -165,8 +165,8 @@ describe.skipIf(!isRoot)("supervisor idle mode", () => {
     expect(peak).toBeLessThan(32 * 1024);
     // after a quiet second the idle mode refreshes itself (same pid, still idle): the heap the burst
     // left behind is gone, and output goes on reaching the log
-    expect(await until(() => privateDirtyKiB(pid) < 2 * 1024, 10_000)).toBe(true);
-    expect(cmdline(pid)).toContain("__idle");
+    // (the refresh passes through the full mode for a moment: both are checked on the same sample)
+    expect(await until(() => cmdline(pid).includes("__idle") && privateDirtyKiB(pid) < 2 * 1024, 10_000)).toBe(true);
     expect(await until(async () => (await h.ok(["logs", "--tail", "1", "burst"])) === "after", 10_000)).toBe(true);
     const out = (await h.ok(["logs", "burst"])).split("\n");
     expect(out.length).toBe(100001);
