@@ -55,12 +55,14 @@ export function planMounts(requests: MountRequest[], opts: PlanOptions): MountPl
     all.push({ type: "volume", source: "", target: v, readonly: false, noCopy: false, mode: "", labels: null, driver: null, driverOpts: null, origin: "image", raw: v });
   }
   // volumes are claimed before they exist, so a concurrent `volume rm`/`prune` cannot slip in between
+  // (no volume, no claim file: most containers, and two file writes off `run`'s path)
+  const usesVolumes = all.some((r) => r.type === "volume");
   const claimed = all.flatMap((r) => (r.type === "volume" && r.source ? [r.source] : []));
   const claim = (name: string) => claimVolumes(opts.containerId, [...claimed, ...plan.volumes, name]);
-  claimVolumes(opts.containerId, claimed);
+  if (usesVolumes) claimVolumes(opts.containerId, claimed);
   try {
     for (const r of all) addOne(plan, r, opts, claim);
-    claimVolumes(opts.containerId, plan.volumes); // restart the claim's clock: copy-up may have been long
+    if (usesVolumes) claimVolumes(opts.containerId, plan.volumes); // restart the claim's clock: copy-up may have been long
   } catch (err) {
     discardPlan(plan);
     // run/create answer every engine error before the container exists with 125, as Docker does

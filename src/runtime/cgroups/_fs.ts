@@ -2,7 +2,7 @@
  * File access for cgroupfs. Every failure becomes a CgroupError naming the file and value, because
  * "write memory.limit_in_bytes: EBUSY" is the whole diagnosis in most cgroup bugs.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, statfsSync, writeFileSync } from "node:fs";
+import { appendFileSync, closeSync, existsSync, openSync, writeSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, statfsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CgroupError } from "./types.ts";
 
@@ -133,6 +133,28 @@ export function appendCg(dir: string, file: string, value: string | number): voi
     appendFileSync(path, `${value}\n`);
   } catch (e) {
     throw new CgroupError(`cgroup: write ${String(value)} to \`${path}\`: ${code(e)}`, { path, code: code(e), cause: e });
+  }
+}
+
+/** appendCg for several values through one open file: one write(2) each (files that parse one rule per write) */
+export function appendCgEach(dir: string, file: string, values: readonly string[]): void {
+  const path = join(dir, file);
+  let fd: number;
+  try {
+    fd = openSync(path, "a");
+  } catch (e) {
+    throw new CgroupError(`cgroup: write ${values[0] ?? ""} to \`${path}\`: ${code(e)}`, { path, code: code(e), cause: e });
+  }
+  try {
+    for (const v of values) {
+      try {
+        writeSync(fd, `${v}\n`);
+      } catch (e) {
+        throw new CgroupError(`cgroup: write ${v} to \`${path}\`: ${code(e)}`, { path, code: code(e), cause: e });
+      }
+    }
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -4,7 +4,7 @@
  * the kernel parses one rule per write(2).
  */
 import type { Resources } from "../types.ts";
-import { appendCg as write } from "../_fs.ts";
+import { appendCg as write, appendCgEach } from "../_fs.ts";
 import type { V1Controller } from "./controller.ts";
 
 export const DEFAULT_DEVICE_RULES: readonly string[] = [
@@ -36,6 +36,6 @@ export const devicesV1: V1Controller = {
       return;
     }
     write(dir, "devices.deny", "a");
-    for (const rule of rules) write(dir, "devices.allow", rule);
+    appendCgEach(dir, "devices.allow", rules);
   },
 };
