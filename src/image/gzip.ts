@@ -8,7 +8,7 @@
  */
 
 const WORKER_SOURCE = `
-Bun.unsafe.setJITPolicy?.(1); // a loop over data: the normal JIT policy (runtime/jit.ts)
+Bun.unsafe?.setJITPolicy?.(1); // a loop over data: the normal JIT policy (runtime/jit.ts)
 self.onmessage = (e) => {
   const { seq, data, level } = e.data;
   try {

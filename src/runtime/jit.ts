@@ -7,5 +7,5 @@
  * A no-op where the API is missing (older Bun, or running from source, where the policy is normal).
  */
 export function normalJitPolicy(): void {
-  (Bun as unknown as { unsafe: { setJITPolicy?: (scale: number) => void } }).unsafe.setJITPolicy?.(1);
+  (Bun as unknown as { unsafe?: { setJITPolicy?: (scale: number) => void } }).unsafe?.setJITPolicy?.(1);
 }

@@ -101,7 +101,7 @@ const finish = async (m) => {
     if (m.t === "close") self.postMessage({ t: "closed" });
   }
 };
-Bun.unsafe.setJITPolicy?.(1); // a loop over data: the normal JIT policy (runtime/jit.ts)
+Bun.unsafe?.setJITPolicy?.(1); // a loop over data: the normal JIT policy (runtime/jit.ts)
 self.onmessage = (e) => {
   const m = e.data;
   if (m.t === "open") {
