@@ -54,7 +54,7 @@ async function runHere(flags: RunFlags, opts: ReturnType<typeof toCreateOptions>
     trace("created");
     let code: number;
     try {
-      code = await runAttached(id, { interactive: flags.interactive, tty: flags.tty, sigProxy: flags["sig-proxy"] });
+      code = await runAttached(id, { interactive: flags.interactive, tty: flags.tty, sigProxy: flags["sig-proxy"], removeAfter: flags.rm });
     } catch (e) {
       if (flags.rm) await removeContainer(id, true, true).catch(() => {});
       throw e;

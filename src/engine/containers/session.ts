@@ -30,6 +30,11 @@ export interface SessionIo {
    * logs the output itself (its idle mode, idle.ts), so the session does not.
    */
   output?: { stdout: number; stderr: number };
+  /**
+   * The caller is an attached CLI: no restart can follow this run, so nobody needs the supervisor's
+   * identity on record after PID 1 is gone (see finishRun); the caller clears the live file itself.
+   */
+  attached?: boolean;
 }
 
 export interface Exit {
@@ -102,7 +107,7 @@ export async function startSession(rec: ContainerRecord, io: SessionIo): Promise
         closeSync(launched.ptyMaster);
       } catch {}
     }
-    return finishRun(rec, r.exitCode ?? (r.signal ? 128 + r.signal : 255), startedAt, cg);
+    return finishRun(rec, r.exitCode ?? (r.signal ? 128 + r.signal : 255), startedAt, cg, !io.attached);
   })();
   return { launched, finished };
 }
@@ -111,7 +116,13 @@ export async function startSession(rec: ContainerRecord, io: SessionIo): Promise
  * The end of a run once PID 1 is gone and its output drained: OOM check, cgroup and volumes released.
  * Also called by a supervisor that re-exec'd itself during the run (supervise.ts), hence the lookup.
  */
-export async function finishRun(rec: ContainerRecord, exitCode: number, startedAt: number, cgroup?: Awaited<ReturnType<typeof cgroupOf>>): Promise<Exit> {
+export async function finishRun(
+  rec: ContainerRecord,
+  exitCode: number,
+  startedAt: number,
+  cgroup?: Awaited<ReturnType<typeof cgroupOf>>,
+  mayRestart = true,
+): Promise<Exit> {
   const id = rec.Id;
   const cg = cgroup ?? (await cgroupOf(id));
   let oomKilled = false;
@@ -123,7 +134,7 @@ export async function finishRun(rec: ContainerRecord, exitCode: number, startedA
   trace("cgroup destroyed");
   // PID 1 is gone but its supervisor may restart it: keep the supervisor's identity on record so
   // nobody takes a back-off pause for a crash (the supervisor clears the file when it ends)
-  writeLive(id, { Pid: 0, PidStart: 0, SupervisorPid: process.pid, SupervisorStart: selfStart() });
+  if (mayRestart) writeLive(id, { Pid: 0, PidStart: 0, SupervisorPid: process.pid, SupervisorStart: selfStart() });
   return { exitCode, oomKilled, finishedAt: new Date().toISOString(), ranMs: Date.now() - startedAt };
 }
 

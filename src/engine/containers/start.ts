@@ -44,6 +44,8 @@ export interface AttachOptions {
   tty: boolean;
   /** forward SIGINT/SIGTERM/SIGHUP to the container (--sig-proxy, default true) */
   sigProxy: boolean;
+  /** the caller removes the container once this returns (run --rm): its exit need not be recorded */
+  removeAfter?: boolean;
 }
 
 /** attached run: returns the container's exit code */
@@ -59,6 +61,7 @@ export async function runAttached(id: string, o: AttachOptions): Promise<number>
   try {
     session = await startSession(rec, {
       stdin: o.interactive && !o.tty ? "inherit" : "ignore",
+      attached: true,
       onOutput: (stream, chunk) => writeAll(stream === "stderr" ? 2 : 1, chunk),
       ...(o.tty ? { consoleSize: callerConsoleSize() } : {}),
     });
@@ -77,13 +80,17 @@ export async function runAttached(id: string, o: AttachOptions): Promise<number>
   for (const [s, h] of handlers) process.on(s, h);
   try {
     const exit = await session.finished;
-    clearLive(id);
-    updateState(id, (s) => {
-      s.Status = "exited";
-      s.ExitCode = exit.exitCode;
-      s.FinishedAt = exit.finishedAt;
-      s.OOMKilled = exit.oomKilled;
-    });
+    // run --rm: the record (live file included) goes right after; a crash before that reads as exited
+    // all the same (refresh.ts: neither PID 1 nor this process alive)
+    if (!o.removeAfter) {
+      clearLive(id);
+      updateState(id, (s) => {
+        s.Status = "exited";
+        s.ExitCode = exit.exitCode;
+        s.FinishedAt = exit.finishedAt;
+        s.OOMKilled = exit.oomKilled;
+      });
+    }
     return exit.exitCode;
   } finally {
     term?.restore();
