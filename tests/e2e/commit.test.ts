@@ -6,7 +6,7 @@
  * empty_layer), and export is the merged filesystem.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { setPaths } from "../../src/config.ts";
 import { ensureSnapshots } from "../../src/image/unpack.ts";
@@ -161,9 +161,15 @@ describe("commit, diff, export", () => {
     p.kill("SIGKILL");
     await p.exited;
     expect(readdirSync(ingest).length).toBeGreaterThan(0); // killed mid-write: the ingest was left
-    // the container was paused for the read; it stays so until unpaused (Docker's dockerd has no such
-    // moment: its commit dies with the daemon)
-    if ((await h.ok(["inspect", "-f", "{{.State.Status}}", "big"])) === "paused") await h.ok(["unpause", "big"]);
+    // the container was paused for the read by the commit that died (on record with its pid; `ps`
+    // only reads)...
+    const id = await h.ok(["ps", "-aq", "--no-trunc", "--filter", "name=big"]);
+    const state = JSON.parse(readFileSync(join(h.root, "containers", id, "state.json"), "utf8"));
+    expect(state.Status).toBe("paused");
+    expect(state.PausedBy.Pid).toBe(p.pid);
+    // ...and the next command that looks at it thaws it
+    expect(await h.ok(["inspect", "-f", "{{.State.Status}}", "big"])).toBe("running");
+    expect(await h.ok(["exec", "big", "echo", "thawed"])).toBe("thawed");
     expect(await h.ok(["images", "-q"])).toBe(before);
     expect(readdirSync(ingest)).toEqual([]);
     expect(readdirSync(join(h.root, "leases")).filter((f) => f.endsWith(".lease"))).toEqual([]);

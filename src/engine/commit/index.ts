@@ -72,7 +72,7 @@ export async function commitContainer(store: ImageStore, ref: string, opts: Comm
   let ok = false;
   try {
     let paused = opts.pause !== false && v.status === "running";
-    if (paused) await pauseContainer(v.id);
+    if (paused) await pauseContainer(v.id, true);
     // once every file is read the container may run on, while the blob is still being written and synced;
     // a failed unpause (its state write on a disk our ingest filled) is tried again after the cleanup
     const thaw = async () => {

@@ -18,7 +18,7 @@ export async function refresh(ref: string): Promise<ContainerView> {
   const id = resolveId(ref);
   const v = viewOf(id);
   if (!v) throw new NotFoundError("container", ref);
-  if (!v.stale) return v;
+  if (!v.stale) return v.state.PausedBy ? thawIfOrphaned(v) : v;
   await cleanupRuntime(id);
   const state = updateState(id, (s) => {
     if (s.Status === "running" || s.Status === "paused" || s.Status === "restarting") {
@@ -29,6 +29,27 @@ export async function refresh(ref: string): Promise<ContainerView> {
     }
   });
   return project(id, v.record, state, null);
+}
+
+/**
+ * A pause whose owner (a commit) died before undoing it: thawed, so a kill -9 of `commit` does not leave
+ * the container frozen. A pause the user asked for (`bunker pause`) has no owner and stays.
+ */
+async function thawIfOrphaned(v: ContainerView): Promise<ContainerView> {
+  const by = v.state.PausedBy!;
+  if (isAlive(by.Pid, by.Start)) return v;
+  if (v.state.Status === "paused") {
+    try {
+      await (await cgroupOf(v.id)).thaw();
+    } catch {
+      return v; // the freezer refused: still paused, and said so
+    }
+  }
+  const state = updateState(v.id, (s) => {
+    if (s.Status === "paused") s.Status = "running";
+    delete s.PausedBy;
+  });
+  return project(v.id, v.record, state, v.live);
 }
 
 /** releases everything a (possibly crashed) run of the container holds; idempotent */

@@ -137,6 +137,11 @@ export interface StateFile {
   ManuallyStopped: boolean;
   /** "removing" in progress (rm -f racing a restart) */
   Removing?: boolean;
+  /**
+   * A commit paused the container for its read: that process (pid + start time). If it is gone with
+   * the container still paused (killed mid-commit), the next refresh thaws it.
+   */
+  PausedBy?: { Pid: number; Start: number };
 }
 
 /** In the run dir: gone after a reboot, which is how a rebooted container reads as exited. */
