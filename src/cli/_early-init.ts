@@ -28,10 +28,22 @@ export function isPlainAttachedRun(argv: string[]): boolean {
   return !argv.slice(i + 1).some((a) => NOT_PLAIN.test(a));
 }
 
-export function startEarly(argv: string[]): void {
-  if (process.getuid?.() !== 0 || !isPlainAttachedRun(argv)) return;
+/**
+ * Starts the cgroup warm-up and spawns the init an attached run will adopt, with the stdio runAttached
+ * asks for (engine/containers/start.ts: stdin only with -i and no -t, output on pipes; with -t init puts
+ * the pty on 0/1/2 itself). Root only; a second call is a no-op.
+ */
+let started = false;
+
+export function prepareAttachedRun(o: { interactive: boolean; tty: boolean }): void {
+  if (started || process.getuid?.() !== 0) return;
+  started = true;
   warmAttach();
-  prepareInit("new", ["ignore", "pipe", "pipe"]);
+  prepareInit("new", o.tty ? ["ignore", "ignore", "inherit"] : [o.interactive ? "inherit" : "ignore", "pipe", "pipe"]);
+}
+
+export function startEarly(argv: string[]): void {
+  if (isPlainAttachedRun(argv)) prepareAttachedRun({ interactive: false, tty: false });
 }
 
 export { discardPreparedInit };

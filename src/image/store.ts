@@ -75,9 +75,8 @@ export class ImageStore {
     ensureDir(this.leaseDir);
   }
 
-  /** opens the store under the configured root and cleans crash debris when it is safe to */
   /**
-   * The store under `root`, crash debris repaired. `repair: false` is for readers on a hot path (run's
+   * The store under `root`, crash debris repaired when it is safe to. `repair: false` is for readers on a hot path (run's
    * image lookup): debris never changes what the index and the finished snapshots say, and whoever
    * writes next (an unpack included) repairs first.
    */

@@ -129,8 +129,10 @@ export class InitLink {
   }
 }
 
-/** Read the payload from fd 3 to EOF (init side, synchronous). */
-/** The payload, or null when the pipe closed empty: a prepared init the engine did not need. */
+/**
+ * The payload, read from fd 3 to EOF (init side, synchronous); null when the pipe closed empty: a
+ * prepared init the engine did not need (launch.ts prepareInit).
+ */
 export function readPayload(fd = PAYLOAD_FD): InitPayload | null {
   const chunks: Buffer[] = [];
   const buf = Buffer.allocUnsafe(65536);

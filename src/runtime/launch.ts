@@ -189,10 +189,10 @@ async function start(payload: InitPayload, proc: ProcessSpec, pidns: "new" | "ho
     const stdio: [StdioKind, StdioKind, StdioKind] = proc.terminal
       ? ["ignore", "ignore", "inherit"] // init puts the pty on 0/1/2 itself
       : [opts.io.stdin, opts.io.stdout, opts.io.stderr];
-    const spawned = takePrepared(pidns, stdio) ?? spawnWithPipes(pidns, stdio);
-    child = spawned.child;
-    fds = spawned.fds;
-    const { payW, msgR, goW } = spawned;
+    const init = takePrepared(pidns, stdio) ?? spawnWithPipes(pidns, stdio);
+    child = init.child;
+    fds = init.fds;
+    const { payW, msgR, goW } = init;
     const pid = child.pid;
     const startTime = readStartTime(pid) ?? 0;
     // larger than a pipe holds, this waits for init to read: init reads it first thing

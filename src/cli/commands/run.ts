@@ -4,8 +4,8 @@ import { createContainer } from "../../engine/containers/create.ts";
 import { removeContainer, removeFinishedRun } from "../../engine/containers/remove.ts";
 import { runAttached, startDetached } from "../../engine/containers/start.ts";
 import { trace } from "../../runtime/trace.ts";
-import { discardPreparedInit, prepareInit } from "../../runtime/launch.ts";
-import { warmAttach } from "../../runtime/cgroups/warm.ts";
+import { discardPreparedInit } from "../../runtime/launch.ts";
+import { prepareAttachedRun } from "../_early-init.ts";
 import type { CommandSpec } from "../_command.ts";
 import type { FlagValues } from "../_flags.ts";
 import { pullHooks } from "./_pull-missing.ts";
@@ -45,10 +45,7 @@ type RunFlags = FlagValues<typeof runFlags>;
  * must match what runAttached asks for, or launch spawns a fresh one).
  */
 async function runHere(flags: RunFlags, opts: ReturnType<typeof toCreateOptions>, hooks: ReturnType<typeof pullHooks>): Promise<number> {
-  if (process.getuid?.() === 0) {
-    warmAttach();
-    prepareInit("new", flags.tty ? ["ignore", "ignore", "inherit"] : [flags.interactive ? "inherit" : "ignore", "pipe", "pipe"]);
-  }
+  prepareAttachedRun(flags);
   try {
     const { id } = await createContainer(opts, hooks);
     trace("created");

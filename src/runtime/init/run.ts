@@ -4,8 +4,8 @@
  * /etc files → (hold for the engine: cgroup, network) → cgroup ns → cgroupfs and the user's mounts →
  * pivot_root → terminal → hostname → sysctls → masked/read-only paths → read-only root → rlimits → cwd →
  * user/caps → lookup → no_new_privs → seccomp → execve.
- * With --init, the program's process is spawned before the mounts and finishes the tail itself, while
- * PID 1 stays as its reaper (reaper.ts).
+ * With --init, the program's process is spawned right after the cgroup namespace (before cgroupfs, the
+ * user's mounts and pivot_root) and finishes the tail itself, while PID 1 stays as its reaper (reaper.ts).
  */
 import type { RuntimeSpec } from "../spec.ts";
 import { LaunchError } from "../errors.ts";
