@@ -168,7 +168,7 @@ async function procState(pid: number): Promise<{ state: string; start: number } 
 }
 
 /** how long output may still arrive after PID 1 is gone (its pid namespace dies with it, so ~0) */
-const DRAIN_MS = 2000;
+export const DRAIN_MS = 2000;
 
 /**
  * A burst of output grows the JS heap (the strings of every entry) and nothing shrinks it while the

@@ -23,7 +23,7 @@ import { selfCommand } from "../../runtime/spawn.ts";
 import { O_CLOEXEC } from "../../sys/constants.ts";
 import { isUnreapedChild, wait4, WNOHANG } from "../../sys/extra.ts";
 import { linuxSys } from "../../sys/linux.ts";
-import { IDLE_ENV, pumpFd, type IdleArgs, type ResumeArgs, type RunArgs } from "./idle.ts";
+import { DRAIN_MS, IDLE_ENV, pumpFd, type IdleArgs, type ResumeArgs, type RunArgs } from "./idle.ts";
 import { JsonLogWriter } from "./logs.ts";
 import { finishRun, recordStartError, selfStart, startSession, type Exit, type Session } from "./session.ts";
 import { signalIfSame } from "./procs.ts";
@@ -243,18 +243,23 @@ function debug(msg: string): void {
   if (process.env.BUNKER_SUPERVISOR_DEBUG) console.error(`bunker: supervisor: ${msg}`);
 }
 
+/** the full mode's copy of a run's stdout and stderr pipes into its json log, until both reach EOF */
+function logPipes(rec: ContainerRecord, out: number, err: number): { log: JsonLogWriter; pumps: Promise<unknown> } {
+  const log = new JsonLogWriter(cpaths.log(rec.Id), rec.Bunker.LogMaxSize, rec.Bunker.LogMaxFiles);
+  return { log, pumps: Promise.all([pumpFd(out, (c) => log.write("stdout", c)), pumpFd(err, (c) => log.write("stderr", c))]) };
+}
+
 /** the full mode's own copy of the output into the log, for a run that was not handed off */
 function pumpHere(rec: ContainerRecord, run: PipedRun): void {
-  const log = new JsonLogWriter(cpaths.log(rec.Id), rec.Bunker.LogMaxSize, rec.Bunker.LogMaxFiles);
-  run.pumpedBy(Promise.all([pumpFd(run.out, (c) => log.write("stdout", c)), pumpFd(run.err, (c) => log.write("stderr", c))]).finally(() => log.close()));
+  const { log, pumps } = logPipes(rec, run.out, run.err);
+  run.pumpedBy(pumps.finally(() => log.close()));
 }
 
 /** a running container whose idle mode could not be re-entered: its output (fds 0, 1) and exit here */
 async function watchHere(rec: ContainerRecord, r: RunArgs): Promise<Exit> {
-  const log = new JsonLogWriter(cpaths.log(rec.Id), rec.Bunker.LogMaxSize, rec.Bunker.LogMaxFiles);
-  const pumps = Promise.all([pumpFd(0, (c) => log.write("stdout", c)), pumpFd(1, (c) => log.write("stderr", c))]);
+  const { log, pumps } = logPipes(rec, 0, 1);
   const code = await reap(r.pid);
-  await Promise.race([pumps, Bun.sleep(2000)]);
+  await Promise.race([pumps, Bun.sleep(DRAIN_MS)]);
   log.close();
   return finishRun(rec, code, r.startedAt);
 }
