@@ -11,6 +11,7 @@ import type { Descriptor } from "./content/types.ts";
 import { ParallelGzip } from "./gzip.ts";
 import { ociLayerType, type Compression } from "./manifest.ts";
 import type { ImageStore } from "./store.ts";
+import { nextChainId } from "./snapshots.ts";
 
 export interface StoredLayer {
   /** the blob as the manifest lists it */
@@ -102,7 +103,7 @@ export async function storeLayer(store: ImageStore, source: ReadableStream<Uint8
     await gzip?.finish();
     const digest = await writer.commit();
     const diffId = `sha256:${diff.digest("hex")}`;
-    const chainId = opts.parent === undefined ? diffId : `sha256:${new Bun.CryptoHasher("sha256").update(`${opts.parent} ${diffId}`).digest("hex")}`;
+    const chainId = nextChainId(opts.parent, diffId);
     await prepared.commit(chainId, size);
     const blobSize = (await store.content.info(digest))?.size ?? writer.offset;
     return { desc: { mediaType: ociLayerType(gzip ? "gzip" : compression), digest, size: blobSize }, diffId, chainId, size };

@@ -45,11 +45,13 @@ export class SnapshotError extends BunkerError {
 /** ChainID(L0) = DiffID(L0); ChainID(Ln) = sha256(ChainID(Ln-1) + " " + DiffID(Ln)) */
 export function chainIds(diffIds: string[]): string[] {
   const out: string[] = [];
-  for (const d of diffIds) {
-    const prev = out[out.length - 1];
-    out.push(prev === undefined ? d : `sha256:${new Bun.CryptoHasher("sha256").update(`${prev} ${d}`).digest("hex")}`);
-  }
+  for (const d of diffIds) out.push(nextChainId(out[out.length - 1], d));
   return out;
+}
+
+/** the chain ID of layer `diffId` on top of chain `parent` (OCI image spec: ChainID(L0|...|Ln)) */
+export function nextChainId(parent: string | undefined, diffId: string): string {
+  return parent === undefined ? diffId : `sha256:${new Bun.CryptoHasher("sha256").update(`${parent} ${diffId}`).digest("hex")}`;
 }
 
 /** a snapshot being unpacked: write into `dir`, then commit or abort */

@@ -23,6 +23,7 @@ import type { MtimePolicy } from "../../image/tar/fsutil.ts";
 import type { UpperItem } from "../diff.ts";
 import { layerStream, packLayer, type PackOptions } from "./layer.ts";
 import { unpackLayer } from "../../image/unpack.ts";
+import { nextChainId } from "../../image/snapshots.ts";
 
 export type CommitCompression = "gzip" | "zstd" | "none";
 
@@ -60,7 +61,7 @@ async function storePlainBlob(store: ImageStore, items: UpperItem[], pack: PackO
     const size = await packLayer(items, pack, writer);
     await o.read?.().catch(() => {});
     const digest = await writer.commit(size);
-    return { desc: { mediaType: ociLayerType("none"), digest, size }, diffId: digest, chainId: chainOf(o.parent, digest), size: 0 };
+    return { desc: { mediaType: ociLayerType("none"), digest, size }, diffId: digest, chainId: nextChainId(o.parent, digest), size: 0 };
   } catch (err) {
     await writer.abort().catch(() => {});
     throw err;
@@ -88,7 +89,7 @@ async function storeCompressedBlob(store: ImageStore, tar: ReadableStream<Uint8A
     const digest = await writer.commit();
     const diffId = `sha256:${diff.digest("hex")}`;
     const blobSize = (await store.content.info(digest))?.size ?? writer.offset;
-    return { desc: { mediaType: ociLayerType(o.compression), digest, size: blobSize }, diffId, chainId: chainOf(o.parent, diffId), size: 0 };
+    return { desc: { mediaType: ociLayerType(o.compression), digest, size: blobSize }, diffId, chainId: nextChainId(o.parent, diffId), size: 0 };
   } catch (err) {
     gz?.stop();
     await writer.abort().catch(() => {});
@@ -99,8 +100,4 @@ async function storeCompressedBlob(store: ImageStore, tar: ReadableStream<Uint8A
 /** Bun's native streaming zstd (level 3), on its own thread pool */
 function zstd(): TransformStream<Uint8Array, Uint8Array> {
   return new CompressionStream("zstd" as ConstructorParameters<typeof CompressionStream>[0]) as unknown as TransformStream<Uint8Array, Uint8Array>;
-}
-
-function chainOf(parent: string | undefined, diffId: string): string {
-  return parent === undefined ? diffId : `sha256:${new Bun.CryptoHasher("sha256").update(`${parent} ${diffId}`).digest("hex")}`;
 }
