@@ -4,7 +4,7 @@
  */
 import type { MissingImageHooks, PullPolicy } from "../../engine/containers/image-source.ts";
 import { BunkerError } from "../../errors.ts";
-import { formatReference, localName, parseReference, withDefaultTag } from "../../registry/reference.ts";
+import { formatReference, localName, parseReference, withDefaultTag } from "../../image/reference.ts";
 import { log } from "../_log.ts";
 
 export const pullMissing: MissingImageHooks = {
@@ -16,11 +16,15 @@ export const pullMissing: MissingImageHooks = {
     const r = await withStore(`pull ${localName(ref)}`, (parts) =>
       pullImage(ref, parts, { onResolved: () => process.stderr.write(`${ref.tag ?? ref.digest}: Pulling from ${ref.path}\n`) }),
     );
-    // --pull always on a present image: Docker's "up to date" line
-    const status = r.updated ? "Downloaded newer image for" : "Image is up to date for";
-    process.stderr.write(`Digest: ${r.digest}\nStatus: ${status} ${formatReference(ref, true)}\n`);
+    process.stderr.write(pullSummary(r, ref).map((l) => `${l}\n`).join(""));
   },
 };
+
+/** the lines a pull ends with, as Docker prints them (`--pull always` on a present image: "up to date") */
+export function pullSummary(r: { digest: string; updated: boolean }, ref: Parameters<typeof formatReference>[0]): string[] {
+  const status = r.updated ? "Downloaded newer image for" : "Image is up to date for";
+  return [`Digest: ${r.digest}`, `Status: ${status} ${formatReference(ref, true)}`];
+}
 
 /** the hooks for a --pull value; an unknown one is refused with the Docker CLI's words before anything is made */
 export function pullHooks(policy: string | undefined): MissingImageHooks {

@@ -2,9 +2,10 @@ import { BunkerError } from "../../errors.ts";
 import { pullImage } from "../../engine/distribution/pull.ts";
 import { withStore } from "../../engine/distribution/stores.ts";
 import { parsePlatform } from "../../registry/platform.ts";
-import { formatReference, localName, parseReference, withDefaultTag } from "../../image/reference.ts";
+import { localName, parseReference, withDefaultTag } from "../../image/reference.ts";
 import type { CommandSpec } from "../_command.ts";
 import { progressSink } from "../_progress.ts";
+import { pullSummary } from "./_pull-missing.ts";
 
 const flags = {
   platform: { type: "string", description: "Set platform if server is multi-platform capable", valueHint: "string" },
@@ -28,9 +29,7 @@ const spec: CommandSpec<typeof flags> = {
     const onResolved = () => sink.line(`${ref.tag ?? ref.digest}: Pulling from ${ref.path}`);
     const platform = f.platform ? parsePlatform(f.platform) : undefined;
     const r = await withStore(`pull ${localName(ref)}`, (parts) => pullImage(ref, parts, { platform, progress: sink, onResolved }));
-    sink.line(`Digest: ${r.digest}`);
-    const shown = formatReference(ref, true);
-    sink.line(r.updated ? `Status: Downloaded newer image for ${shown}` : `Status: Image is up to date for ${shown}`);
+    for (const l of pullSummary(r, ref)) sink.line(l);
     process.stdout.write(`${localName(ref)}\n`);
   },
 };
