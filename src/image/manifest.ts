@@ -12,11 +12,15 @@ export const MediaType = {
   ociLayer: "application/vnd.oci.image.layer.v1.tar",
   ociLayerGzip: "application/vnd.oci.image.layer.v1.tar+gzip",
   ociLayerZstd: "application/vnd.oci.image.layer.v1.tar+zstd",
+  ociLayerNondist: "application/vnd.oci.image.layer.nondistributable.v1.tar",
   ociLayerNondistGzip: "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+  ociLayerNondistZstd: "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
   dockerManifest: "application/vnd.docker.distribution.manifest.v2+json",
   dockerManifestList: "application/vnd.docker.distribution.manifest.list.v2+json",
   dockerConfig: "application/vnd.docker.container.image.v1+json",
+  dockerLayerPlain: "application/vnd.docker.image.rootfs.diff.tar",
   dockerLayer: "application/vnd.docker.image.rootfs.diff.tar.gzip",
+  dockerLayerZstd: "application/vnd.docker.image.rootfs.diff.tar.zstd",
   dockerForeignLayer: "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
 } as const;
 
@@ -40,12 +44,16 @@ export class ManifestError extends BunkerError {
 const MANIFEST_TYPES = new Set<string>([MediaType.ociManifest, MediaType.dockerManifest]);
 const CONFIG_TYPES = new Set<string>([MediaType.ociConfig, MediaType.dockerConfig]);
 
-/** how a layer's bytes are compressed, from its media type; throws for types that are not layers */
+/**
+ * How a layer's bytes are compressed, from its media type; throws for types that are not layers. The one
+ * table for every reader (unpack, save/load, pull, push); what a registry may not hand out (foreign
+ * layers) is the registry's own rule on top (registry/mediatypes.ts).
+ */
 export function layerCompression(mediaType: string): Compression {
   switch (mediaType) {
     case MediaType.ociLayer:
-    case "application/vnd.oci.image.layer.nondistributable.v1.tar":
-    case "application/vnd.docker.image.rootfs.diff.tar":
+    case MediaType.ociLayerNondist:
+    case MediaType.dockerLayerPlain:
       return "none";
     case MediaType.ociLayerGzip:
     case MediaType.ociLayerNondistGzip:
@@ -53,11 +61,22 @@ export function layerCompression(mediaType: string): Compression {
     case MediaType.dockerForeignLayer:
       return "gzip";
     case MediaType.ociLayerZstd:
-    case "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd":
+    case MediaType.ociLayerNondistZstd:
+    case MediaType.dockerLayerZstd:
       return "zstd";
     default:
       throw new ManifestError(`unsupported layer media type ${mediaType}`);
   }
+}
+
+/** layers whose blob lives outside registries (Windows base layers): never fetched nor pushed by us */
+export function isForeignLayer(mediaType: string): boolean {
+  return (
+    mediaType === MediaType.dockerForeignLayer ||
+    mediaType === MediaType.ociLayerNondist ||
+    mediaType === MediaType.ociLayerNondistGzip ||
+    mediaType === MediaType.ociLayerNondistZstd
+  );
 }
 
 /** the OCI layer media type for a compression */

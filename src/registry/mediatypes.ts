@@ -2,7 +2,7 @@
  * The media types a registry speaks, and the one decision made from them: what a document is. Anything not
  * listed is refused with a clear "unsupported" error rather than guessed at.
  */
-import { MediaType } from "../image/manifest.ts";
+import { isForeignLayer, layerCompression as storedLayerCompression, MediaType, type Compression } from "../image/manifest.ts";
 import { UnsupportedError } from "./errors.ts";
 
 /** the image layer's names (image/manifest.ts) plus what only a registry conversation needs */
@@ -11,7 +11,7 @@ export const MT = {
   dockerList: MediaType.dockerManifestList,
   dockerConfig: MediaType.dockerConfig,
   dockerLayer: MediaType.dockerLayer,
-  dockerLayerZstd: "application/vnd.docker.image.rootfs.diff.tar.zstd",
+  dockerLayerZstd: MediaType.dockerLayerZstd,
   dockerForeignLayer: MediaType.dockerForeignLayer,
   schema1: "application/vnd.docker.distribution.manifest.v1+json",
   schema1Signed: "application/vnd.docker.distribution.manifest.v1+prettyjws",
@@ -28,7 +28,7 @@ export const MT = {
 export const MANIFEST_ACCEPT = [MT.ociIndex, MT.dockerList, MT.ociManifest, MT.dockerManifest].join(", ");
 
 export type DocKind = "index" | "manifest";
-export type Compression = "gzip" | "zstd" | "none";
+export type { Compression };
 
 export function docKind(mediaType: string): DocKind {
   switch (mediaType) {
@@ -49,22 +49,15 @@ export function docKind(mediaType: string): DocKind {
   }
 }
 
+/** a layer's compression, for layers a registry serves: foreign/non-distributable ones are refused */
 export function layerCompression(mediaType: string): Compression {
-  switch (mediaType) {
-    case MT.dockerLayer:
-    case MT.ociLayerGzip:
-      return "gzip";
-    case MT.dockerLayerZstd:
-    case MT.ociLayerZstd:
-      return "zstd";
-    case MT.ociLayer:
-    case "application/vnd.docker.image.rootfs.diff.tar":
-      return "none";
-    case MT.dockerForeignLayer:
-    case MT.ociLayerNondist:
-      throw new UnsupportedError(`unsupported layer media type: foreign/non-distributable layer (${mediaType})`);
-    default:
-      throw new UnsupportedError(`unsupported layer media type: ${mediaType || "(none)"}`);
+  if (isForeignLayer(mediaType)) {
+    throw new UnsupportedError(`unsupported layer media type: foreign/non-distributable layer (${mediaType})`);
+  }
+  try {
+    return storedLayerCompression(mediaType);
+  } catch {
+    throw new UnsupportedError(`unsupported layer media type: ${mediaType || "(none)"}`);
   }
 }
 

@@ -7,7 +7,9 @@ import { putBytes, sha256Digest } from "../../src/image/content/copy.ts";
 import { ParallelGzip } from "../../src/image/gzip.ts";
 import { danglingName } from "../../src/image/index.ts";
 import { detectCompression, storeLayer } from "../../src/image/layer.ts";
-import { layerCompression, ManifestError, MediaType, ociManifest, parseManifest } from "../../src/image/manifest.ts";
+import { isForeignLayer, layerCompression, ManifestError, MediaType, ociManifest, parseManifest } from "../../src/image/manifest.ts";
+import { layerCompression as registryLayerCompression } from "../../src/registry/mediatypes.ts";
+import { UnsupportedError } from "../../src/registry/errors.ts";
 import { ImageStore } from "../../src/image/store.ts";
 
 const dirs: string[] = [];
@@ -53,6 +55,28 @@ describe("manifests and configs", () => {
     expect(() => parseManifest(new TextEncoder().encode("{"))).toThrow(ManifestError);
     expect(layerCompression(MediaType.dockerLayer)).toBe("gzip");
     expect(() => layerCompression("text/plain")).toThrow(ManifestError);
+  });
+
+  test("one layer media type table: what the store unpacks is what a registry may hand out, minus foreign layers", () => {
+    const want: Record<string, "none" | "gzip" | "zstd"> = {
+      [MediaType.ociLayer]: "none",
+      [MediaType.dockerLayerPlain]: "none",
+      [MediaType.ociLayerGzip]: "gzip",
+      [MediaType.dockerLayer]: "gzip",
+      [MediaType.ociLayerZstd]: "zstd",
+      [MediaType.dockerLayerZstd]: "zstd",
+    };
+    for (const [type, c] of Object.entries(want)) {
+      expect(layerCompression(type)).toBe(c);
+      expect(registryLayerCompression(type)).toBe(c);
+    }
+    // foreign layers: readable from a saved archive, never fetched from or pushed to a registry
+    for (const type of [MediaType.dockerForeignLayer, MediaType.ociLayerNondist, MediaType.ociLayerNondistGzip, MediaType.ociLayerNondistZstd]) {
+      expect(isForeignLayer(type)).toBe(true);
+      expect(() => layerCompression(type)).not.toThrow();
+      expect(() => registryLayerCompression(type)).toThrow(UnsupportedError);
+    }
+    expect(() => registryLayerCompression("text/plain")).toThrow(UnsupportedError);
   });
 
   test("config serialization is stable and parses back", () => {

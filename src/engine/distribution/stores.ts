@@ -12,7 +12,7 @@ import { linuxSys } from "../../sys/linux.ts";
 import { openImageStore } from "../images/resolve.ts";
 import { unpackInThread } from "./layer.ts";
 import { gzipBlob } from "../../image/compress.ts";
-import { layerCompression, MediaType } from "../../image/manifest.ts";
+import { isForeignLayer, layerCompression } from "../../image/manifest.ts";
 import type { ImageStoreParts, LayerConversions, PreparedLayer } from "./types.ts";
 import { unpackLayer } from "./unpacker.ts";
 
@@ -76,7 +76,7 @@ function conversionsOf(store: ImageStore): LayerConversions {
         if (i < 0) continue;
         for (const m of img.manifests.values()) {
           const l = m.layers[i];
-          if (!l || layerCompression(l.mediaType) !== "gzip" || l.mediaType === MediaType.dockerForeignLayer || l.mediaType === MediaType.ociLayerNondistGzip) continue;
+          if (!l || layerCompression(l.mediaType) !== "gzip" || isForeignLayer(l.mediaType)) continue;
           const info = await store.content.info(l.digest);
           if (info?.size === l.size) return { digest: l.digest, size: l.size };
         }
