@@ -265,3 +265,10 @@ export const CAPABILITIES: Readonly<Record<string, number>> = Object.freeze({
 export const CAP_LAST_CAP = 40;
 /** capget/capset header version 3 (64-bit sets, two u32 words each) */
 export const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
+
+// --- eBPF (uapi/linux/bpf.h): what cgroup v2 device filters use ---
+export const BPF_PROG_TYPE_CGROUP_DEVICE = 15;
+/** attach type of a device filter on a cgroup */
+export const BPF_CGROUP_DEVICE = 6;
+/** several programs per cgroup, all must allow: a new filter can go on before the old one comes off */
+export const BPF_F_ALLOW_MULTI = 2;

@@ -16,11 +16,11 @@ import { dlopen, FFIType, ptr, read, type Pointer } from "bun:ffi";
 export const SYSCALL_NUMBERS = {
   x64: {
     pivot_root: 155, openat2: 437, pidfd_open: 434, pidfd_send_signal: 424, seccomp: 317,
-    capget: 125, capset: 126, close_range: 436,
+    capget: 125, capset: 126, close_range: 436, bpf: 321,
   },
   arm64: {
     pivot_root: 41, openat2: 437, pidfd_open: 434, pidfd_send_signal: 424, seccomp: 277,
-    capget: 90, capset: 91, close_range: 436,
+    capget: 90, capset: 91, close_range: 436, bpf: 280,
   },
 } as const;
 
@@ -135,4 +135,11 @@ export function cstrArray(items: string[]): { array: BigUint64Array; keep: Buffe
   keep.forEach((b, i) => (array[i] = BigInt(ptr(b))));
   array[keep.length] = 0n;
   return { array, keep };
+}
+
+/** Keeps values reachable past a call whose C side holds raw pointers into them (argv arrays, sock_fprog). */
+let sink: unknown = null;
+export function keepAlive(...values: unknown[]): void {
+  sink = values;
+  sink = null;
 }

@@ -4,7 +4,8 @@
  * SysError naming the call and the path. Synchronous on purpose: after unshare/setns only the calling
  * thread is in the new namespaces, so nothing here may hop to Bun's thread pool.
  */
-import { addr, cstr, cstrArray, errno, libc, syscallNumber } from "./ffi.ts";
+import { addr, cstr, cstrArray, errno, keepAlive, libc, syscallNumber } from "./ffi.ts";
+import * as bpf from "./bpf.ts";
 import { Errno, SysError } from "./errors.ts";
 import { LINUX_CAPABILITY_VERSION_3 } from "./constants.ts";
 import type { CapSets, Rlimit, Sys, TimeSpec } from "./sys.ts";
@@ -32,13 +33,6 @@ function call(name: string, path: string | undefined, fn: () => number, retryInt
 function raw(name: Parameters<typeof syscallNumber>[0], ...args: number[]): number {
   const a = [...args, 0, 0, 0, 0, 0, 0];
   return Number(libc().syscall(syscallNumber(name), a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!));
-}
-
-/** Keeps values reachable past a call whose C side holds raw pointers into them (argv arrays, sock_fprog). */
-let sink: unknown = null;
-function keepAlive(...values: unknown[]): void {
-  sink = values;
-  sink = null;
 }
 
 function toBig(v: number | bigint | undefined): number | bigint {
@@ -341,6 +335,23 @@ export class LinuxSys implements Sys {
     const a = arg instanceof Uint8Array ? addr(arg) : arg;
     const req = typeof request === "bigint" ? request : BigInt(request >>> 0);
     return call("ioctl", undefined, () => libc().ioctl(fd, req, a), false, `fd ${fd} request 0x${req.toString(16)}`);
+  }
+
+  // --- eBPF ---
+  bpfProgLoad(progType: number, insns: Uint8Array, license: string, name: string): number {
+    return bpf.progLoad(progType, insns, license, name);
+  }
+  bpfProgAttach(targetFd: number, progFd: number, attachType: number, flags: number): void {
+    bpf.progAttach(targetFd, progFd, attachType, flags);
+  }
+  bpfProgDetach(targetFd: number, progFd: number, attachType: number): void {
+    bpf.progDetach(targetFd, progFd, attachType);
+  }
+  bpfProgQuery(targetFd: number, attachType: number): number[] {
+    return bpf.progQuery(targetFd, attachType);
+  }
+  bpfProgGetFdById(id: number): number {
+    return bpf.progGetFdById(id);
   }
 
   // --- sockets ---

@@ -67,6 +67,27 @@ export interface SysCallArgs {
   sendto: { fd: number; data: Uint8Array; addr: Uint8Array | null; flags: number };
   recv: { fd: number; length: number; flags: number };
   setsockopt: { fd: number; level: number; name: number; value: Uint8Array };
+  bpfProgLoad: { progType: number; insns: Uint8Array; license: string; name: string };
+  bpfProgAttach: { targetFd: number; progFd: number; attachType: number; flags: number };
+  bpfProgDetach: { targetFd: number; progFd: number; attachType: number };
+  bpfProgQuery: { targetFd: number; attachType: number };
+  bpfProgGetFdById: { id: number };
+}
+
+/** A program RecordingSys "loaded"; ids count up from 1 like the kernel's. */
+export interface FakeBpfProgram {
+  id: number;
+  progType: number;
+  insns: Uint8Array;
+  license: string;
+  name: string;
+}
+
+/** One program attached to a target, as BPF_PROG_ATTACH left it. */
+export interface FakeBpfAttachment {
+  program: FakeBpfProgram;
+  attachType: number;
+  flags: number;
 }
 
 export type SysCallName = keyof SysCallArgs;
@@ -94,6 +115,8 @@ const KERNEL_NAME: Partial<Record<SysCallName, string>> = {
   pivotRoot: "pivot_root", seccompSetFilter: "seccomp", getrlimit: "prlimit64", setrlimit: "prlimit64",
   pidfdOpen: "pidfd_open", pidfdSendSignal: "pidfd_send_signal", closeRange: "close_range",
   prctlSetName: "prctl", prctlGetName: "prctl",
+  bpfProgLoad: "bpf(BPF_PROG_LOAD)", bpfProgAttach: "bpf(BPF_PROG_ATTACH)", bpfProgDetach: "bpf(BPF_PROG_DETACH)",
+  bpfProgQuery: "bpf(BPF_PROG_QUERY)", bpfProgGetFdById: "bpf(BPF_PROG_GET_FD_BY_ID)",
 };
 
 function pathOf(call: SysCallName, args: Record<string, unknown>): string | undefined {
@@ -123,6 +146,10 @@ export class RecordingSys implements Sys {
   readonly links = new Map<string, string>();
   readonly fds = new Map<number, string>();
   threadName = "bun";
+  /** loaded programs by id */
+  readonly bpfPrograms = new Map<number, FakeBpfProgram>();
+  /** attached programs by target (the path its fd was opened with), oldest first */
+  readonly bpfAttached = new Map<string, FakeBpfAttachment[]>();
   private nextFd = 100;
   private currentUmask = 0o022;
   private failures = new Map<SysCallName, Failure[]>();
@@ -342,5 +369,48 @@ export class RecordingSys implements Sys {
   }
   setsockopt(fd: number, level: number, name: number, value: Uint8Array): void {
     this.rec("setsockopt", { fd, level, name, value: value.slice() });
+  }
+
+  bpfProgLoad(progType: number, insns: Uint8Array, license: string, name: string): number {
+    this.rec("bpfProgLoad", { progType, insns: insns.slice(), license, name });
+    const program = { id: this.bpfPrograms.size + 1, progType, insns: insns.slice(), license, name };
+    this.bpfPrograms.set(program.id, program);
+    return this.fd(`anon_inode:bpf-prog:${program.id}`);
+  }
+  bpfProgAttach(targetFd: number, progFd: number, attachType: number, flags: number): void {
+    this.rec("bpfProgAttach", { targetFd, progFd, attachType, flags });
+    const program = this.bpfProgram("bpf(BPF_PROG_ATTACH)", progFd);
+    const list = this.bpfTarget(targetFd);
+    // the kernel refuses the same program twice on one cgroup and attach type
+    if (list.some((a) => a.program === program && a.attachType === attachType)) this.fail("bpf(BPF_PROG_ATTACH)", Errno.EEXIST);
+    list.push({ program, attachType, flags });
+  }
+  bpfProgDetach(targetFd: number, progFd: number, attachType: number): void {
+    this.rec("bpfProgDetach", { targetFd, progFd, attachType });
+    const program = this.bpfProgram("bpf(BPF_PROG_DETACH)", progFd);
+    const list = this.bpfTarget(targetFd);
+    const at = list.findIndex((a) => a.program === program && a.attachType === attachType);
+    if (at < 0) this.fail("bpf(BPF_PROG_DETACH)", Errno.ENOENT);
+    list.splice(at, 1);
+  }
+  bpfProgQuery(targetFd: number, attachType: number): number[] {
+    this.rec("bpfProgQuery", { targetFd, attachType });
+    return this.bpfTarget(targetFd).filter((a) => a.attachType === attachType).map((a) => a.program.id);
+  }
+  bpfProgGetFdById(id: number): number {
+    this.rec("bpfProgGetFdById", { id });
+    if (!this.bpfPrograms.has(id)) this.fail("bpf(BPF_PROG_GET_FD_BY_ID)", Errno.ENOENT);
+    return this.fd(`anon_inode:bpf-prog:${id}`);
+  }
+
+  private bpfProgram(call: string, fd: number): FakeBpfProgram {
+    const id = /^anon_inode:bpf-prog:(\d+)$/.exec(this.fds.get(fd) ?? "")?.[1];
+    return this.bpfPrograms.get(Number(id)) ?? this.fail(call, Errno.EBADF);
+  }
+  private bpfTarget(fd: number): FakeBpfAttachment[] {
+    const key = this.fds.get(fd) ?? `fd:${fd}`;
+    let list = this.bpfAttached.get(key);
+    if (!list) this.bpfAttached.set(key, (list = []));
+    return list;
   }
 }

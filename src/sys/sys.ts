@@ -87,6 +87,20 @@ export interface Sys {
   flock(fd: number, operation: number): void;
   ioctl(fd: number, request: number | bigint, arg: number | bigint | Uint8Array): number;
 
+  // eBPF (cgroup v2 device filters); each throws SysError named "bpf(BPF_PROG_…)"
+  /**
+   * BPF_PROG_LOAD of packed struct bpf_insn; returns the program fd (close-on-exec). When the verifier
+   * refuses the program, the error's message ends with the verifier's log.
+   */
+  bpfProgLoad(progType: number, insns: Uint8Array, license: string, name: string): number;
+  /** BPF_PROG_ATTACH of `progFd` to `targetFd` (for cgroups: an O_DIRECTORY fd of the cgroup dir) */
+  bpfProgAttach(targetFd: number, progFd: number, attachType: number, flags: number): void;
+  bpfProgDetach(targetFd: number, progFd: number, attachType: number): void;
+  /** BPF_PROG_QUERY: ids of the programs attached to `targetFd` itself for `attachType` (not inherited ones) */
+  bpfProgQuery(targetFd: number, attachType: number): number[];
+  /** BPF_PROG_GET_FD_BY_ID: an fd for an attached program, which BPF_PROG_DETACH needs */
+  bpfProgGetFdById(id: number): number;
+
   // sockets (netlink and unix)
   socket(domain: number, type: number, protocol: number): number;
   bind(fd: number, addr: Uint8Array): void;

@@ -12,7 +12,7 @@ import { CgroupV2 } from "./v2/manager.ts";
 export type { CgroupManager, CgroupStats, CgroupSysInfo, ManagerOptions, Resources } from "./types.ts";
 export { CgroupError } from "./types.ts";
 export { normalizeResources, validateResources, sharesToWeight, parseCpuList, MIN_MEMORY } from "./validate.ts";
-export { DEFAULT_DEVICE_RULES, PRIVILEGED_DEVICE_RULES } from "./v1/devices.ts";
+export { DEFAULT_DEVICE_RULES, PRIVILEGED_DEVICE_RULES, parseDeviceRule, type DeviceRule } from "./device-rules.ts";
 export { CgroupV1 } from "./v1/manager.ts";
 export { CgroupV2 } from "./v2/manager.ts";
 

@@ -4,6 +4,7 @@
  * once by `cgroupManager()`.
  */
 import { BunkerError } from "../../errors.ts";
+import type { Sys } from "../../sys/sys.ts";
 
 /** Docker's resource flags, in Docker's units (bytes, CFS microseconds, shares). */
 export interface Resources {
@@ -28,8 +29,8 @@ export interface Resources {
   /** --pids-limit; 0 or -1 = unlimited */
   pidsLimit?: number;
   /**
-   * v1 device cgroup allow rules ("c 1:3 rwm"); undefined = Docker's default list, ["a *:* rwm"] for
-   * --privileged. (v2 needs a BPF device program; see devices.ts.)
+   * device allow rules ("c 1:3 rwm"); undefined = Docker's default list, ["a *:* rwm"] for --privileged.
+   * v1 writes them to devices.allow, v2 compiles them into a BPF device program.
    */
   devices?: string[];
 }
@@ -106,4 +107,6 @@ export interface ManagerOptions {
   timeoutMs?: number;
   /** CPUs online (validation of --cpus); defaults to navigator.hardwareConcurrency */
   numCpu?: number;
+  /** the kernel for v2's device filter (bpf); tests on fixture dirs pass a RecordingSys */
+  sys?: Sys;
 }

@@ -1,13 +1,18 @@
 /**
  * cgroup v2 (unified): one directory <root>/<parent>/<id>. Controllers must be enabled top-down in each
  * ancestor's cgroup.subtree_control, and the "no internal processes" rule means the parent dir itself
- * never holds tasks. Device control on v2 needs a BPF program (not done here: see devices note in index).
+ * never holds tasks. Device access is not a controller on v2: a BPF program attached to the dir decides it.
  */
 import { totalmem } from "node:os";
 import { join } from "node:path";
 import type { CgroupManager, CgroupStats, CgroupSysInfo, ManagerOptions, Resources } from "../types.ts";
 import { appendCg, hasFile, removeEmpty, mkdirCg, readCgOr, readKeyed, readNumber, readPids, rmdirCg, waitFor, writeCg } from "../_fs.ts";
 import { normalizeResources, validateResources } from "../validate.ts";
+import { DEFAULT_DEVICE_RULES } from "../device-rules.ts";
+import { linuxSys } from "../../../sys/linux.ts";
+import type { Sys } from "../../../sys/sys.ts";
+import { attachDeviceFilter } from "./devices/attach.ts";
+import { deviceFilterProgram } from "./devices/program.ts";
 import type { V2Controller } from "./controller.ts";
 import { cpuV2 } from "./cpu.ts";
 import { cpusetV2 } from "./cpuset.ts";
@@ -24,10 +29,12 @@ export class CgroupV2 implements CgroupManager {
   readonly paths: Record<string, string>;
   readonly #dir: string;
   readonly #opts: Required<Pick<ManagerOptions, "timeoutMs">> & ManagerOptions;
+  readonly #sys: Sys;
 
   constructor(id: string, opts: ManagerOptions) {
     this.#opts = { timeoutMs: 5000, ...opts };
     this.#dir = join(opts.root, opts.parent, id);
+    this.#sys = opts.sys ?? linuxSys();
     // one dir serves every controller; "unified" is the key the mount code looks for
     this.paths = { unified: this.#dir };
   }
@@ -59,9 +66,13 @@ export class CgroupV2 implements CgroupManager {
   create(resources: Resources): string[] {
     this.#enableControllers();
     const { resources: r, warnings } = validateResources(normalizeResources(resources), this.sysInfo());
+    // compiled before anything is made, so a bad rule leaves nothing behind
+    const devices = deviceFilterProgram(r.devices ?? DEFAULT_DEVICE_RULES);
     mkdirCg(this.#dir);
     try {
       this.#apply(r, true);
+      // no container may run without a filter: a failure here fails create
+      attachDeviceFilter(this.#sys, this.#dir, devices);
     } catch (e) {
       removeEmpty(this.#dir); // nothing joined yet: leave no half-made cgroup behind a failed `run`
       throw e;
@@ -71,7 +82,9 @@ export class CgroupV2 implements CgroupManager {
 
   update(resources: Resources): string[] {
     const { resources: r, warnings } = validateResources(resources, this.sysInfo(), true);
+    const devices = r.devices && deviceFilterProgram(r.devices);
     this.#apply(r, false);
+    if (devices) attachDeviceFilter(this.#sys, this.#dir, devices);
     return warnings;
   }
 
