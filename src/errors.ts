@@ -11,13 +11,20 @@ export class BunkerError extends Error {
   }
 }
 
-/** "No such image: x", "No such container: x", "No such object: x" */
+/** what Docker's CLI puts before every error the daemon answered */
+export const DAEMON = "Error response from daemon: ";
+
+/**
+ * "No such image: x", "No such object: x", and "Error response from daemon: No such container: x": every
+ * container verb prints that line as docker 28 does, so the container kind carries the daemon's prefix
+ */
 export class NotFoundError extends BunkerError {
   readonly kind: string;
   readonly ref: string;
   constructor(kind: "image" | "container" | "volume" | "network" | "object", ref: string, exitCode = 1) {
     const label = kind === "object" ? "object" : kind;
-    super(kind === "volume" ? `get ${ref}: no such volume` : `No such ${label}: ${ref}`, { exitCode });
+    const text = kind === "volume" ? `get ${ref}: no such volume` : `No such ${label}: ${ref}`;
+    super(kind === "container" ? `${DAEMON}${text}` : text, { exitCode });
     this.name = "NotFoundError";
     this.kind = kind;
     this.ref = ref;
@@ -32,7 +39,10 @@ export class ConflictError extends BunkerError {
   }
 }
 
-/** Bad flag values and arguments; printed with a hint to --help. */
+/**
+ * Bad flag values and arguments, found before any request is made (Docker's client-side checks: exit 125
+ * for run and create even where a daemon-side error of `create` exits 1).
+ */
 export class UsageError extends BunkerError {
   constructor(message: string, exitCode = 1) {
     super(message, { exitCode });

@@ -92,9 +92,13 @@ function route(argv: string[]): [string | null, string[]] {
     const key = commands[joined] ? joined : aliases[joined];
     if (key) return [key, argv.slice(2)];
   }
-  if (groups[first]) return [null, []];
+  if (groups[first]) {
+    // `bunker container` alone shows the group's help; a sub-command it lacks is an error (docker 28's words)
+    if (second === undefined || second.startsWith("-")) return [null, []];
+    throw new BunkerError(`bunker: unknown command: bunker ${first} ${second}\n\nUsage:  bunker ${first}\n\nRun 'bunker ${first} --help' for more information`);
+  }
   const key = commands[first] ? first : aliases[first];
-  if (!key) throw new BunkerError(`unknown command: bunker ${first}\n\nRun 'bunker --help' for more information`, { exitCode: 1 });
+  if (!key) throw new BunkerError(`bunker: unknown command: bunker ${first}\n\nRun 'bunker --help' for more information`, { exitCode: 1 });
   return [key, argv.slice(1)];
 }
 

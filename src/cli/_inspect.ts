@@ -2,13 +2,22 @@
  * How every inspect command answers, as Docker's does: the objects found, as one indented JSON array (or
  * one --format line each), then one error line per name that was not found; exit 1 if any was missing.
  */
-import { errorMessage } from "../errors.ts";
+import { BunkerError, errorMessage } from "../errors.ts";
 import { log } from "./_log.ts";
 import { goJson } from "./_output.ts";
-import { formatTemplate } from "./_template.ts";
+import { checkTemplate, formatTemplate, TemplateParseError } from "./_template.ts";
 
 /** `lookup` returns the object, or throws an error whose message is the line to print */
 export async function printInspect(refs: string[], format: string | undefined, lookup: (ref: string) => Promise<unknown>): Promise<number> {
+  if (format && format !== "json") {
+    try {
+      checkTemplate(format);
+    } catch (e) {
+      // docker's inspect answers a template that does not parse with exit 64, before any lookup
+      if (e instanceof TemplateParseError) throw new BunkerError(`template parsing error: ${e.message}`, { exitCode: 64 });
+      throw e;
+    }
+  }
   const out: unknown[] = [];
   const errors: string[] = [];
   for (const ref of refs) {

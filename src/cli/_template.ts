@@ -18,6 +18,11 @@ export class TemplateError extends BunkerError {
   }
 }
 
+/** a template that does not parse, worded as Go's: "template: :1: unclosed action" */
+export class TemplateParseError extends TemplateError {}
+
+const lineAt = (src: string, offset: number) => src.slice(0, offset).split("\n").length;
+
 type Token = { t: "text"; s: string } | { t: "act"; s: string; at: number };
 
 function lex(src: string): Token[] {
@@ -36,7 +41,7 @@ function lex(src: string): Token[] {
       start++;
     }
     const close = src.indexOf("}}", start);
-    if (close === -1) throw new TemplateError(`unclosed action in "${src}"`);
+    if (close === -1) throw new TemplateParseError(`:${lineAt(src, open)}: unclosed action`);
     let end = close;
     let trimAfter = false;
     if (src[close - 1] === "-" && src[close - 2] === " ") {
@@ -77,7 +82,7 @@ function parse(src: string): Node[] {
       if (word.startsWith("/*")) continue;
       nodes.push({ t: "expr", p: tok.s, at: tok.at });
     }
-    if (stopAt.size) throw new TemplateError(`unexpected EOF in "${src}"`);
+    if (stopAt.size) throw new TemplateParseError(`:${lineAt(src, src.length)}: unexpected EOF`);
     return { nodes, stop: "" };
   };
   return block(new Set()).nodes;
@@ -319,6 +324,11 @@ export function formatTemplate(template: string, value: unknown, opts: TemplateO
   const src = unescapeGo(template);
   markMaps(value);
   return exec(parse(src), value, { src, opts });
+}
+
+/** parses without running: a bad --format fails before anything is looked up, as Docker's does */
+export function checkTemplate(template: string): void {
+  parse(unescapeGo(template));
 }
 
 /** Docker treats "\t" and "\n" typed in a shell literally as escapes in --format */

@@ -86,6 +86,12 @@ export interface RuntimeSpec {
   etcFiles: { hostname?: string; hosts?: string; resolvConf?: string };
   /** sysctl name -> value, written under /proc/sys inside the namespaces */
   sysctl: Record<string, string>;
+  /**
+   * The container's cgroup dir on the host when the engine put it on cgroup v2. /sys/fs/cgroup inside is
+   * then that cgroup2 alone: on a hybrid host init also sits in v1 hierarchies, but those are the
+   * engine's own cgroups, not the container's, and must not be shown.
+   */
+  cgroupV2Dir?: string;
   /** Devices created in /dev (besides Docker's defaults) */
   devices: Array<{ path: string; type: "c" | "b"; major: number; minor: number; mode: number; uid: number; gid: number }>;
 }

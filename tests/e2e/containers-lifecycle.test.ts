@@ -209,13 +209,13 @@ describe("containers: lifecycle", () => {
     expect(info.Mounts[0]).toMatchObject({ Name: "pv", Mode: "z" });
     // found objects first, then the errors
     const both = await h.bunker(["container", "inspect", "-f", "{{.Name}}", "nope", "par"]);
-    expect(both).toMatchObject({ code: 1, stdout: "/par\n", stderr: "Error: No such container: nope\n" });
+    expect(both).toMatchObject({ code: 1, stdout: "/par\n", stderr: "Error response from daemon: No such container: nope\n" });
     // rm -f of a missing container: reported, but exit 0 (docker 28)
-    expect(await h.bunker(["rm", "-f", "nope"])).toMatchObject({ code: 0, stdout: "", stderr: "No such container: nope\n" });
+    expect(await h.bunker(["rm", "-f", "nope"])).toMatchObject({ code: 0, stdout: "", stderr: "Error response from daemon: No such container: nope\n" });
     const kill = await h.bunker(["kill", "nope"]);
     expect(kill.stderr).toBe("Error response from daemon: cannot kill container: nope: No such container: nope\n");
     const bad = await h.bunker(["run", "-d", "--restart", "bogus", "busybox", "true"]);
-    expect(bad).toMatchObject({ code: 125, stderr: "invalid restart policy: unknown policy 'bogus'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'\n" });
+    expect(bad).toMatchObject({ code: 125, stderr: "Error response from daemon: invalid restart policy: unknown policy 'bogus'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'\n" });
     expect((await h.bunker(["run", "-d", "--restart", "on-failure:x", "busybox", "true"])).stderr).toContain("invalid restart policy format: maximum retry count must be an integer");
     expect((await h.bunker(["run", "-d", "--restart", "no:2", "busybox", "true"])).stderr).toContain("maximum retry count can only be used with 'on-failure'");
     expect((await h.bunker(["run", "-m", "lots", "busybox", "true"])).stderr).toContain(`invalid argument "lots" for "-m, --memory" flag`);

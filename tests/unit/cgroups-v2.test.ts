@@ -97,6 +97,25 @@ describe("cgroup v2 on fixtures", () => {
     expect(existsSync(join(root, "unified/bunker/c1"))).toBe(true);
   });
 
+  test("stats on a mount without memory or pids (a hybrid host's unified): 0 / 0 memory, tasks counted from cgroup.threads", () => {
+    v1Host();
+    put({ "unified/cgroup.controllers": "hugetlb", "unified/cgroup.subtree_control": "" });
+    const cg = cgroupManager("c1", { sys, root, version: 2 });
+    cg.create({});
+    put({ "unified/bunker/c1/cpu.stat": "usage_usec 250\n", "unified/bunker/c1/cgroup.procs": "10\n", "unified/bunker/c1/cgroup.threads": "10\n11\n12\n" });
+    expect(cg.stats()).toEqual({ memoryUsage: 0, memoryLimit: 0, cpuUsageNs: 250000, pids: 3 });
+    expect(cg.oomKilled()).toBe(false);
+  });
+
+  test("a kernel without the v2 freezer: pause fails with one line saying so, not ENOENT", async () => {
+    v2Host();
+    const cg = cgroupManager("c1", { sys, root, timeoutMs: 100 });
+    cg.create({});
+    put({ "bunker/c1/cgroup.procs": "" });
+    await expect(cg.freeze()).rejects.toThrow(new CgroupError(`cgroup: no freezer at \`${join(root, "bunker/c1")}\`: cgroup.freeze needs Linux 5.2 or later`));
+    expect(existsSync(join(root, "bunker/c1/cgroup.freeze"))).toBe(false);
+  });
+
   test("freeze waits for cgroup.events frozen 1; a stuck freeze is undone", async () => {
     v2Host();
     const cg = cgroupManager("c1", { sys, root, timeoutMs: 100 });
@@ -110,6 +129,25 @@ describe("cgroup v2 on fixtures", () => {
     put({ "bunker/c1/cgroup.events": "populated 1\nfrozen 0\n" });
     await cg.thaw();
     expect(cg.frozen()).toBe(false);
+  });
+
+  test("a child cgroup made inside the container (a privileged one can mount cgroupfs): pids() and destroy() cover it", async () => {
+    v2Host();
+    const killed: number[] = [];
+    const cg = cgroupManager("c1", {
+      sys,
+      root,
+      kill: (pid) => {
+        killed.push(pid);
+        writeFileSync(join(root, "bunker/c1/sub/deeper/cgroup.procs"), "");
+      },
+    });
+    cg.create({});
+    put({ "bunker/c1/cgroup.procs": "", "bunker/c1/sub/cgroup.procs": "", "bunker/c1/sub/deeper/cgroup.procs": "4242\n" });
+    expect(cg.pids()).toEqual([4242]);
+    await cg.destroy();
+    expect(killed).toEqual([4242]);
+    expect(existsSync(join(root, "bunker/c1"))).toBe(false);
   });
 
   test("stats, oomKilled, destroy", async () => {

@@ -274,6 +274,22 @@ describe("cgroup v1 on fixtures", () => {
     expect(existsSync(join(root, "memory/bunker/c1"))).toBe(false);
   });
 
+  test("a root with no v1 hierarchy and no cgroup2 (a wrong BUNKER_CGROUP_ROOT) fails create instead of running unconfined", () => {
+    put({ "not-a-hierarchy.txt": "" });
+    const cg = cgroupManager("c1", { root });
+    expect(cg.version).toBe(1);
+    expect(() => cg.create({})).toThrow(new CgroupError(`cgroup: no cgroup v1 hierarchy and no cgroup2 mount at \`${root}\``));
+    expect(existsSync(join(root, "bunker"))).toBe(false);
+  });
+
+  test("stats without a memory hierarchy: 0 / 0, not the host's RAM beside a usage of 0", () => {
+    put({ "pids/pids.max": "max", "cpuacct/cpuacct.usage": "0" });
+    const cg = cgroupManager("c1", { root, version: 1 });
+    cg.create({});
+    put({ "pids/bunker/c1/pids.current": "2", "cpuacct/bunker/c1/cpuacct.usage": "5" });
+    expect(cg.stats()).toEqual({ memoryUsage: 0, memoryLimit: 0, cpuUsageNs: 5, pids: 2 });
+  });
+
   test("ids that escape the parent are refused", () => {
     expect(() => cgroupManager("../x", { root })).toThrow(CgroupError);
     expect(() => cgroupManager("a/b", { root })).toThrow(CgroupError);

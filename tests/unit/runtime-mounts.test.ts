@@ -163,6 +163,22 @@ describe("/sys/fs/cgroup", () => {
     expect(m[0]).toMatchObject({ fstype: "cgroup2", flags: MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY });
   });
 
+  test("engine on v2 in a hybrid host: only cgroup2, though init also sits in (the engine's) v1 hierarchies", () => {
+    const ctx = fakeContext();
+    ctx.fs.files.set("/proc/self/cgroup", "4:memory:/user.slice\n1:name=systemd:/user.slice\n0::/bunker/c1\n");
+    const spec = makeSpecFor(["true"]);
+    spec.cgroupV2Dir = "/sys/fs/cgroup/unified/bunker/c1";
+    mountCgroupfs(ctx, spec, ROOT);
+    expect(ctx.sys.callsOf("mount").map((m) => m.fstype)).toEqual(["cgroup2"]);
+    // without a cgroup namespace the bind comes from the v2 dir itself, not /sys/fs/cgroup + the 0:: path
+    spec.namespaces.cgroup = false;
+    const ctx2 = fakeContext();
+    ctx2.fs.files.set("/proc/self/cgroup", "4:memory:/user.slice\n0::/bunker/c1\n");
+    mountCgroupfs(ctx2, spec, ROOT);
+    // (the bind's read-only remount has no source)
+    expect(ctx2.sys.callsOf("mount").map((m) => m.source).filter(Boolean)).toEqual(["/sys/fs/cgroup/unified/bunker/c1"]);
+  });
+
   test("without a cgroup namespace: the container's own cgroup dirs are bound read-only", () => {
     const ctx = fakeContext();
     const spec = makeSpecFor(["true"]);

@@ -1,8 +1,9 @@
 /**
  * The flags shared by `create` and `run` (Docker's container options), and their translation into the
- * engine's CreateOptions. `run` adds -d/--rm/--sig-proxy on top.
+ * engine's CreateOptions. `run` adds -d and --sig-proxy on top.
  */
-import type { CreateOptions } from "../../engine/containers/options.ts";
+import { clientError, engineError, parseIntFlag, type CreateOptions } from "../../engine/containers/options.ts";
+import { BunkerError, DAEMON, UsageError } from "../../errors.ts";
 import type { FlagDefs, FlagValues } from "../_flags.ts";
 
 const s = (description: string, alias?: string, valueHint?: string) => ({ type: "string" as const, description, alias, valueHint });
@@ -50,22 +51,30 @@ export const createFlags = {
   mount: l("Attach a filesystem mount to the container", undefined, "mount"),
   tmpfs: l("Mount a tmpfs directory", undefined, "list"),
   pull: { type: "string" as const, description: 'Pull image before running ("always", "missing", "never")', valueHint: "string", default: "missing" },
+  rm: b("Automatically remove the container and its associated anonymous volumes when it exits"),
+  // not supported yet: taken here so the answer says so, instead of "unknown flag" (a typo's answer)
+  publish: { type: "list" as const, alias: "p", description: "Publish a container's port(s) to the host", hidden: true },
+  "publish-all": { type: "boolean" as const, alias: "P", description: "Publish all exposed ports to random ports", hidden: true },
+  expose: { type: "list" as const, description: "Expose a port or a range of ports", hidden: true },
 } satisfies FlagDefs;
 
 export const runFlags = {
   ...createFlags,
   detach: b("Run container in background and print container ID", "d"),
-  rm: b("Automatically remove the container and its associated anonymous volumes when it exits"),
   "sig-proxy": { type: "boolean" as const, description: "Proxy received signals to the process", default: true },
 } satisfies FlagDefs;
 
 export function toCreateOptions(f: FlagValues<typeof runFlags> | FlagValues<typeof createFlags>, positionals: string[], detached: boolean): CreateOptions {
   const [image, ...cmd] = positionals;
   const flags = f as FlagValues<typeof runFlags>;
-  if (flags["log-driver"] !== undefined && flags["log-driver"] !== "json-file") {
-    throw Object.assign(new Error(`logging driver "${flags["log-driver"]}" is not supported (only json-file)`), { exitCode: 125 });
+  if (flags.publish.length || flags["publish-all"] || flags.expose.length) {
+    const flag = flags.publish.length ? "-p, --publish" : flags["publish-all"] ? "-P, --publish-all" : "--expose";
+    throw clientError(`${flag}: publishing ports is not supported by bunker yet (use --network host to share the host's ports)`);
   }
-  const stopTimeout = flags["stop-timeout"] !== undefined ? Number(flags["stop-timeout"]) : undefined;
+  if (flags["log-driver"] !== undefined && flags["log-driver"] !== "json-file") {
+    throw engineError(`failed to initialize logging driver: logging driver "${flags["log-driver"]}" is not supported (only json-file)`);
+  }
+  const stopTimeout = flags["stop-timeout"] !== undefined ? parseIntFlag(flags["stop-timeout"], "--stop-timeout") : undefined;
   return {
     image: image!,
     cmd,
@@ -80,7 +89,7 @@ export function toCreateOptions(f: FlagValues<typeof runFlags> | FlagValues<type
     domainname: flags.domainname,
     readOnly: flags["read-only"],
     stopSignal: flags["stop-signal"],
-    stopTimeout: stopTimeout !== undefined && Number.isInteger(stopTimeout) ? stopTimeout : undefined,
+    stopTimeout,
     labels: flags.label,
     init: flags.init,
     restart: flags.restart,
@@ -108,4 +117,17 @@ export function toCreateOptions(f: FlagValues<typeof runFlags> | FlagValues<type
     mounts: flags.mount,
     tmpfs: flags.tmpfs,
   };
+}
+
+/**
+ * A failed run/create as Docker's CLI shows it: what the daemon refused reads "Error response from
+ * daemon: ..."; `create` exits 1 for those and 125 only for its own flag checks, `run` 125 for both
+ * (126/127 when the command could not be started).
+ */
+export function containerError(err: unknown, command: "run" | "create"): unknown {
+  if (!(err instanceof BunkerError) || err instanceof UsageError) return err;
+  const message = err.message.startsWith("Error") ? err.message : `${DAEMON}${err.message}`;
+  const exitCode = command === "create" && err.exitCode === 125 ? 1 : err.exitCode;
+  if (message === err.message && exitCode === err.exitCode) return err;
+  return new BunkerError(message, { exitCode, cause: err });
 }

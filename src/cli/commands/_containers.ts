@@ -4,7 +4,8 @@
  * several containers (print each name on success, each error on stderr, exit 1 if any failed).
  */
 import type { ContainerView, ListedContainer } from "../../engine/containers/index.ts";
-import { errorMessage } from "../../errors.ts";
+import { clientError } from "../../engine/containers/options.ts";
+import { DAEMON, errorMessage } from "../../errors.ts";
 import { ago, humanDuration, humanSize, shortId } from "../_output.ts";
 import { log } from "../_log.ts";
 
@@ -73,6 +74,21 @@ export function psRow(v: ListedContainer, trunc: boolean) {
   return row;
 }
 
+/** a row with every field empty, as Docker's ps checks a --format on before listing */
+export function emptyPsRow(): Record<string, unknown> {
+  const row: Record<string, unknown> = { Platform: null };
+  for (const k of Object.keys(PS_HEADERS)) row[k] = "";
+  Object.defineProperty(row, "Label", { value: () => "", enumerable: false });
+  return row;
+}
+
+/** the CLI's own check of --filter values (name=value), a flag error before any request (exit 125) */
+export function checkFilterFlags(filters: string[], shown: string): void {
+  for (const f of filters) {
+    if (!f.includes("=")) throw clientError(`invalid argument "${f}" for "${shown}" flag: bad format of filter (expected name=value)`);
+  }
+}
+
 export const PS_HEADERS: Record<string, string> = {
   ID: "CONTAINER ID",
   Image: "IMAGE",
@@ -90,9 +106,15 @@ export const PS_HEADERS: Record<string, string> = {
   LocalVolumes: "LOCAL VOLUMES",
 };
 
+/** an error of one container's request as Docker's CLI prints it: "Error response from daemon: ..." */
+export function daemonMessage(e: unknown): string {
+  const m = errorMessage(e);
+  return m.startsWith("Error") ? m : `${DAEMON}${m}`;
+}
+
 /**
  * Docker's loop for stop/kill/rm/pause/...: each argument on its own, the argument echoed on success,
- * errors printed as they happen; the exit status is 1 when any failed.
+ * errors printed as they happen (each one the daemon's answer); the exit status is 1 when any failed.
  */
 export async function forEachContainer(refs: string[], fn: (ref: string) => Promise<unknown>): Promise<number> {
   let failed = false;
@@ -102,7 +124,7 @@ export async function forEachContainer(refs: string[], fn: (ref: string) => Prom
       if ((await fn(ref)) !== false) process.stdout.write(`${ref}\n`);
     } catch (e) {
       failed = true;
-      log.error(errorMessage(e));
+      log.error(daemonMessage(e));
     }
   }
   return failed ? 1 : 0;

@@ -3,7 +3,7 @@
  * container); `--pull always|missing|never` chooses when (pullHooks).
  */
 import type { MissingImageHooks, PullPolicy } from "../../engine/containers/image-source.ts";
-import { BunkerError } from "../../errors.ts";
+import { UsageError } from "../../errors.ts";
 import { formatReference, localName, parseReference, withDefaultTag } from "../../image/reference.ts";
 import { log } from "../_log.ts";
 
@@ -30,7 +30,7 @@ export function pullSummary(r: { digest: string; updated: boolean }, ref: Parame
 export function pullHooks(policy: string | undefined): MissingImageHooks {
   const p = policy ?? "missing";
   if (p !== "always" && p !== "missing" && p !== "never") {
-    throw new BunkerError(`invalid pull option: '${p}': must be one of "always", "missing" or "never"`, { exitCode: 125 });
+    throw new UsageError(`invalid pull option: '${p}': must be one of "always", "missing" or "never"`, 125);
   }
   return { ...pullMissing, policy: p as PullPolicy };
 }

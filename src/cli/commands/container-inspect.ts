@@ -1,5 +1,4 @@
 import { inspectView, refresh } from "../../engine/containers/index.ts";
-import { NotFoundError } from "../../errors.ts";
 import type { CommandSpec } from "../_command.ts";
 import { printInspect } from "../_inspect.ts";
 
@@ -15,14 +14,8 @@ const spec: CommandSpec<typeof flags> = {
   positionals: [{ name: "CONTAINER", description: "containers" }],
   args: { min: 1 },
   run({ flags, positionals }) {
-    return printInspect(positionals, flags.format, async (ref) => {
-      try {
-        return inspectView(await refresh(ref), flags.size);
-      } catch (e) {
-        // docker's inspect words a missing object "Error: No such container: x" (the CLI's own wording)
-        throw e instanceof NotFoundError ? new Error(`Error: ${e.message}`) : e;
-      }
-    });
+    // a missing one reads "Error response from daemon: No such container: x" (docker 28; 20.10 said "Error: ...")
+    return printInspect(positionals, flags.format, async (ref) => inspectView(await refresh(ref), flags.size));
   },
 };
 export default spec;

@@ -2,6 +2,7 @@ import { pruneContainers, viewOf } from "../../engine/containers/index.ts";
 import { BunkerError } from "../../errors.ts";
 import type { CommandSpec } from "../_command.ts";
 import { humanSize } from "../_output.ts";
+import { checkFilterFlags } from "./_containers.ts";
 
 const flags = {
   force: { type: "boolean" as const, alias: "f", description: "Do not prompt for confirmation" },
@@ -36,6 +37,7 @@ const spec: CommandSpec<typeof flags> = {
   flags,
   args: { max: 0 },
   async run({ flags }) {
+    checkFilterFlags(flags.filter, "--filter");
     if (!flags.force) {
       process.stdout.write("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ");
       const answer = await new Promise<string>((resolve) => {

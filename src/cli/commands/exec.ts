@@ -16,7 +16,7 @@ const spec: CommandSpec<typeof flags> = {
   name: "exec",
   description: "Execute a command in a running container",
   flags,
-  positionals: [{ name: "CONTAINER", description: "container" }, { name: "COMMAND", description: "command and arguments" }],
+  positionals: [{ name: "CONTAINER", description: "container" }, { name: "COMMAND", description: "command" }, { name: "ARG", description: "its arguments" }],
   args: { min: 2 },
   stopAtFirstPositional: true,
   async run({ flags: f, positionals }) {

@@ -1,7 +1,9 @@
 import { listContainers } from "../../engine/containers/index.ts";
+import { parseIntFlag } from "../../engine/containers/options.ts";
+import { BunkerError } from "../../errors.ts";
 import type { CommandSpec } from "../_command.ts";
-import { formatRows } from "../_template.ts";
-import { PS_HEADERS, psRow } from "./_containers.ts";
+import { checkTemplate, formatRows, formatTemplate, TemplateParseError } from "../_template.ts";
+import { checkFilterFlags, emptyPsRow, PS_HEADERS, psRow } from "./_containers.ts";
 
 const flags = {
   all: { type: "boolean" as const, alias: "a", description: "Show all containers (default shows just running)" },
@@ -22,7 +24,9 @@ const spec: CommandSpec<typeof flags> = {
   flags,
   args: { max: 0 },
   run({ flags }) {
-    const last = flags.latest ? 1 : flags.last !== undefined ? Number(flags.last) : undefined;
+    const last = flags.latest ? 1 : flags.last !== undefined ? parseIntFlag(flags.last, "-n, --last") : undefined;
+    checkFilterFlags(flags.filter, "-f, --filter");
+    if (flags.format && flags.format !== "table" && flags.format !== "json") checkFormat(flags.format);
     // like docker, a --format that names .Size asks for sizes without -s
     const wantSize = flags.size || /\.Size\b/.test(flags.format ?? "");
     const list = listContainers({ all: flags.all, filters: flags.filter, last, size: wantSize && !flags.quiet });
@@ -37,3 +41,18 @@ const spec: CommandSpec<typeof flags> = {
   },
 };
 export default spec;
+
+/**
+ * Docker's ps runs the template once on an empty row before it lists anything, so a bad --format fails
+ * even when no container matches, with its "failed to parse/execute template" prefix.
+ */
+function checkFormat(format: string): void {
+  const body = format.startsWith("table") ? format.slice(5) : format;
+  try {
+    checkTemplate(body);
+    formatTemplate(body, emptyPsRow(), { struct: "*formatter.ContainerContext" });
+  } catch (e) {
+    if (!(e instanceof BunkerError)) throw e;
+    throw new BunkerError(`failed to ${e instanceof TemplateParseError ? "parse" : "execute"} template: ${e.message}`);
+  }
+}

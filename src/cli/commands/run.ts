@@ -8,36 +8,46 @@ import { discardPreparedInit } from "../../runtime/launch.ts";
 import { prepareAttachedRun } from "../_early-init.ts";
 import type { CommandSpec } from "../_command.ts";
 import type { FlagValues } from "../_flags.ts";
+import { log } from "../_log.ts";
 import { pullHooks } from "./_pull-missing.ts";
-import { runFlags, toCreateOptions } from "./_container-flags.ts";
+import { containerError, runFlags, toCreateOptions } from "./_container-flags.ts";
 
 const spec: CommandSpec<typeof runFlags> = {
   name: "run",
   description: "Create and run a new container from an image",
   flags: runFlags,
-  positionals: [{ name: "IMAGE", description: "image to run" }, { name: "COMMAND", description: "command and arguments" }],
+  positionals: [{ name: "IMAGE", description: "image to run" }, { name: "COMMAND", description: "command" }, { name: "ARG", description: "its arguments" }],
   args: { min: 1 },
   stopAtFirstPositional: true,
-  async run({ flags, positionals }) {
-    const opts = toCreateOptions(flags, positionals, flags.detach);
-    const hooks = pullHooks(flags.pull);
-    trace("run");
-    if (!flags.detach) return runHere(flags, opts, hooks);
-    const { id } = await createContainer(opts, hooks);
-    trace("created");
-    try {
-      await startDetached(id);
-    } catch (e) {
-      if (flags.rm) await removeContainer(id, true, true).catch(() => {});
-      throw e;
-    }
-    process.stdout.write(`${id}\n`);
-    return 0;
+  run(p) {
+    return runCommand(p).catch((e: unknown) => {
+      throw containerError(e, "run");
+    });
   },
 };
 export default spec;
 
 type RunFlags = FlagValues<typeof runFlags>;
+
+async function runCommand({ flags, positionals }: { flags: RunFlags; positionals: string[] }): Promise<number> {
+  const opts = toCreateOptions(flags, positionals, flags.detach);
+  const hooks = pullHooks(flags.pull);
+  trace("run");
+  if (!flags.detach) return runHere(flags, opts, hooks);
+  const { id, warnings } = await createContainer(opts, hooks);
+  for (const w of warnings) log.warn(w);
+  trace("created");
+  try {
+    await startDetached(id);
+  } catch (e) {
+    if (flags.rm) await removeContainer(id, true, true).catch(() => {});
+    // docker prints the id of a created container whose start failed too: `id=$(docker run -d ...)` can clean up
+    process.stdout.write(`${id}\n`);
+    throw e;
+  }
+  process.stdout.write(`${id}\n`);
+  return 0;
+}
 
 /**
  * Attached: this process is the container's supervisor. Its init is spawned first, so Bun's start-up
@@ -47,7 +57,8 @@ type RunFlags = FlagValues<typeof runFlags>;
 async function runHere(flags: RunFlags, opts: ReturnType<typeof toCreateOptions>, hooks: ReturnType<typeof pullHooks>): Promise<number> {
   prepareAttachedRun(flags);
   try {
-    const { id } = await createContainer(opts, hooks);
+    const { id, warnings } = await createContainer(opts, hooks);
+    for (const w of warnings) log.warn(w);
     trace("created");
     let code: number;
     try {

@@ -18,20 +18,23 @@ const spec: CommandSpec<typeof flags> = {
     if (flags.attach || flags.interactive) {
       if (positionals.length > 1) throw new BunkerError("you cannot start and attach multiple containers at once");
       const v = await refresh(positionals[0]!);
-      return followDetached(v.id, flags.interactive);
+      // docker's start -a exits 1 when the start fails (126/127 are run's codes)
+      return followDetached(v.id, flags.interactive).catch((e: unknown) => {
+        throw e instanceof BunkerError && e.exitCode !== 1 ? new BunkerError(e.message, { exitCode: 1, cause: e }) : e;
+      });
     }
-    let failed = false;
+    const failed: string[] = [];
     for (const ref of positionals) {
       try {
         await startDetached(ref);
         process.stdout.write(`${ref}\n`);
       } catch (e) {
-        failed = true;
+        failed.push(ref);
         log.error(errorMessage(e));
       }
     }
-    if (failed) {
-      log.error(`Error: failed to start containers: ${positionals.join(", ")}`);
+    if (failed.length) {
+      log.error(`Error: failed to start containers: ${failed.join(", ")}`);
       return 1;
     }
   },

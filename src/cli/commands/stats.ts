@@ -1,7 +1,8 @@
 import { listContainers, refresh, sampleStats, type ContainerView } from "../../engine/containers/index.ts";
 import type { CommandSpec } from "../_command.ts";
 import { binarySize, humanSize } from "../_output.ts";
-import { formatRows } from "../_template.ts";
+import { formatRows, TemplateError } from "../_template.ts";
+import { BunkerError } from "../../errors.ts";
 
 const flags = {
   all: { type: "boolean" as const, alias: "a", description: "Show all containers (default shows just running)" },
@@ -36,7 +37,7 @@ const spec: CommandSpec<typeof flags> = {
         BlockIO: `${humanSize(0)} / ${humanSize(0)}`,
         PIDs: String(s.pids),
       }));
-      const text = formatRows(format, rows, HEADERS, "*container.statsContext");
+      const text = statsText(format, rows);
       if (flags["no-stream"] || !process.stdout.isTTY) {
         process.stdout.write(text);
         return;
@@ -46,3 +47,13 @@ const spec: CommandSpec<typeof flags> = {
   },
 };
 export default spec;
+
+/** docker's stats words every --format failure "template parsing error: ..." */
+function statsText(format: string, rows: object[]): string {
+  try {
+    return formatRows(format, rows, HEADERS, "*container.statsContext");
+  } catch (e) {
+    if (e instanceof TemplateError && !e.message.startsWith("template parsing error")) throw new BunkerError(`template parsing error: ${e.message}`);
+    throw e;
+  }
+}

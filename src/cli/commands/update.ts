@@ -1,8 +1,8 @@
 import { updateContainer } from "../../engine/containers/index.ts";
 import { parseCpus, parseIntFlag, parseMemory, parseRestart } from "../../engine/containers/options.ts";
 import type { HostConfig } from "../../engine/containers/types.ts";
+import { BunkerError, DAEMON, errorMessage, UsageError } from "../../errors.ts";
 import type { CommandSpec } from "../_command.ts";
-import { log } from "../_log.ts";
 import { forEachContainer } from "./_containers.ts";
 
 const s = (description: string, alias?: string) => ({ type: "string" as const, description, alias });
@@ -26,7 +26,7 @@ const spec: CommandSpec<typeof flags> = {
   flags,
   positionals: [{ name: "CONTAINER", description: "containers", required: true }],
   args: { min: 1 },
-  run({ flags: f, positionals }) {
+  async run({ flags: f, positionals }) {
     const u: Partial<HostConfig> = {};
     if (f.memory !== undefined) u.Memory = parseMemory(f.memory, "--memory");
     if (f["memory-swap"] !== undefined) u.MemorySwap = parseMemory(f["memory-swap"], "--memory-swap");
@@ -38,10 +38,24 @@ const spec: CommandSpec<typeof flags> = {
     if (f["cpuset-cpus"] !== undefined) u.CpusetCpus = f["cpuset-cpus"];
     if (f["cpuset-mems"] !== undefined) u.CpusetMems = f["cpuset-mems"];
     if (f["pids-limit"] !== undefined) u.PidsLimit = parseIntFlag(f["pids-limit"], "--pids-limit");
-    if (f.restart !== undefined) u.RestartPolicy = parseRestart(f.restart);
-    return forEachContainer(positionals, async (ref) => {
-      for (const w of await updateContainer(ref, u)) log.warn(w);
+    if (f.restart !== undefined) {
+      try {
+        u.RestartPolicy = parseRestart(f.restart);
+      } catch (e) {
+        // a policy name the daemon refuses: exit 1, as every refusal of `update` (only the format is the CLI's)
+        if (e instanceof UsageError) throw e;
+        throw new BunkerError(`${DAEMON}${errorMessage(e)}`);
+      }
+    }
+    if (Object.keys(u).length === 0) throw new BunkerError("you must provide one or more flags when using this command");
+    const warnings: string[] = [];
+    const code = await forEachContainer(positionals, async (ref) => {
+      warnings.push(...(await updateContainer(ref, u)));
     });
+    // Docker's CLI prints the daemon's update warnings (a limit the host has no controller for) on
+    // stdout, plain, after the names; `run` and `create` print theirs on stderr as "WARNING: ..."
+    if (warnings.length > 0) process.stdout.write(`${warnings.join("\n")}\n`);
+    return code;
   },
 };
 export default spec;

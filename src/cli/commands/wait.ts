@@ -1,7 +1,7 @@
 import { waitContainer } from "../../engine/containers/index.ts";
-import { errorMessage } from "../../errors.ts";
 import type { CommandSpec } from "../_command.ts";
 import { log } from "../_log.ts";
+import { daemonMessage } from "./_containers.ts";
 
 const spec: CommandSpec<{}> = {
   name: "wait",
@@ -16,7 +16,7 @@ const spec: CommandSpec<{}> = {
         process.stdout.write(`${await waitContainer(ref)}\n`);
       } catch (e) {
         failed = true;
-        log.error(errorMessage(e));
+        log.error(daemonMessage(e));
       }
     }
     return failed ? 1 : 0;

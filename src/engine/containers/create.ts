@@ -10,7 +10,7 @@ import { parseSignal } from "../../sys/constants.ts";
 import { resolveImageForRun, type MissingImageHooks, type ResolvedImage } from "./image-source.ts";
 import { DEFAULT_MAX_FILES, DEFAULT_MAX_SIZE, parseByteSize } from "./logs.ts";
 import {
-  collectEnv, engineError, mergeEnv, parseCpus, parseIntFlag, parseLabels, parseLogOpts, parseMemory, parseRestart,
+  clientError, collectEnv, engineError, mergeEnv, parseCpus, parseIntFlag, parseLabels, parseLogOpts, parseMemory, parseRestart,
   type CreateOptions,
 } from "./options.ts";
 import { discardPlan, parseMountFlags, planMounts } from "../mounts/index.ts";
@@ -29,7 +29,7 @@ export async function createContainer(opts: CreateOptions, hooks: MissingImageHo
   const id = newId();
   // limits are parsed and checked (Docker's rules and words) before a pull, a name or a record exists
   const limits = parseLimits(opts);
-  await checkLimits(id, limits);
+  const warnings = await checkLimits(id, limits);
   const image = await resolveImageForRun(opts.image, hooks);
   const rec = buildRecord(id, opts, image, limits);
   // resolve the user now so a typo fails `create`, not a later `start`
@@ -59,16 +59,20 @@ export async function createContainer(opts: CreateOptions, hooks: MissingImageHo
   mkdirSync(cpaths.upper(id), { mode: 0o755 });
   mkdirSync(cpaths.work(id), { mode: 0o700 });
   writeEtcFiles(dir, rec.Config.Hostname, rec.Config.Domainname);
-  return { id, warnings: [] };
+  return { id, warnings };
 }
 
 function validate(opts: CreateOptions): void {
+  // Docker's CLI parses these before it asks for anything: a typo fails before a pull
+  parseRestart(opts.restart);
+  collectEnv(opts.envFiles, opts.env);
+  parseLabels(opts.labels);
   if (opts.name !== undefined && !NAME_RE.test(opts.name))
     throw engineError(`Invalid container name (${opts.name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
   if (opts.workdir !== undefined && opts.workdir !== "" && !opts.workdir.startsWith("/"))
     throw engineError(`the working directory '${opts.workdir}' is invalid, it needs to be an absolute path`);
   if (opts.autoRemove && opts.restart && opts.restart !== "no")
-    throw engineError("conflicting options: cannot specify both --restart and --rm");
+    throw clientError("conflicting options: cannot specify both --restart and --rm");
   if (opts.stopSignal !== undefined && parseSignal(opts.stopSignal) === null) throw engineError(`Invalid signal: ${opts.stopSignal}`);
   const net = opts.network ?? "default";
   if (!["default", "bridge", "none", "host"].includes(net))
@@ -83,7 +87,7 @@ function validate(opts: CreateOptions): void {
   }
   for (const s of opts.securityOpt) {
     if (!/^(seccomp[=:]unconfined|no-new-privileges(:true|:false|=true|=false)?|apparmor[=:].*|label[=:].*)$/.test(s))
-      throw engineError(`invalid --security-opt: "${s}"`);
+      throw clientError(`Invalid --security-opt: "${s}"`);
   }
 }
 
@@ -110,13 +114,14 @@ function parseLimits(o: CreateOptions): Limits {
 /**
  * The cgroup layer's own validation (the one `start` runs again when it writes the limits), against
  * this host's sysinfo, so `create -m 1` fails like Docker's and leaves nothing behind. Its warnings
- * (limits the kernel cannot apply) are left to `start`, which drops those values as before.
+ * (limits the kernel cannot apply, e.g. -m where no memory controller is enabled) are Docker's create
+ * warnings; `start` drops those values again when it writes the cgroup.
  */
-async function checkLimits(id: string, limits: Limits): Promise<void> {
+async function checkLimits(id: string, limits: Limits): Promise<string[]> {
   const r = resourcesOf(limits as HostConfig);
-  if (Object.keys(r).length === 0) return; // no limit given: no need to load the cgroup code
+  if (Object.keys(r).length === 0) return []; // no limit given: no need to load the cgroup code
   const { normalizeResources, validateResources } = await import("../../runtime/cgroups/validate.ts");
-  validateResources(normalizeResources(r), (await cgroupOf(id)).sysInfo());
+  return validateResources(normalizeResources(r), (await cgroupOf(id)).sysInfo()).warnings;
 }
 
 function buildRecord(id: string, o: CreateOptions, img: ResolvedImage, limits: Limits): ContainerRecord {

@@ -5,11 +5,11 @@
  */
 import { normalJitPolicy } from "../../runtime/jit.ts";
 import { closeSync } from "node:fs";
-import { ConflictError } from "../../errors.ts";
+import { BunkerError, ConflictError, DAEMON } from "../../errors.ts";
 import { execIn } from "../../runtime/launch.ts";
 import { capabilitySpec } from "../../runtime/caps.ts";
 import { DEFAULT_CAPABILITIES } from "../../runtime/spec.ts";
-import { collectEnv, engineError, mergeEnv } from "./options.ts";
+import { collectEnv, mergeEnv } from "./options.ts";
 import { signalIfSame } from "./procs.ts";
 import { refresh } from "./refresh.ts";
 import { cgroupOf } from "./resources.ts";
@@ -36,10 +36,10 @@ export async function execContainer(ref: string, o: ExecOptions): Promise<number
   if (v.status === "paused") throw new ConflictError(`Error response from daemon: Container ${ref} is paused, unpause the container before exec`); // the name as given, like the daemon
   if (v.status !== "running" || !v.live || !v.running) throw new ConflictError(`Error response from daemon: Container ${v.id} is not running`);
   if (o.workdir !== undefined && o.workdir !== "" && !o.workdir.startsWith("/"))
-    throw engineError(`the working directory '${o.workdir}' is invalid, it needs to be an absolute path`);
+    throw notStarted(`the working directory '${o.workdir}' is invalid, it needs to be an absolute path`, o.detach);
   const rec = v.record;
   const base = processSpec(rec, seccompFor);
-  const user = o.user ? resolveUser(o.user, [], procRootReader(v.live.Pid)) : null;
+  const user = o.user ? startFailure(() => resolveUser(o.user!, [], procRootReader(v.live!.Pid)), o.detach) : null;
   const uid = user ? user.uid : rec.Bunker.Uid;
   const caps = capabilitySpec(DEFAULT_CAPABILITIES, rec.HostConfig.CapAdd ?? [], rec.HostConfig.CapDrop ?? [], rec.HostConfig.Privileged || o.privileged, { uid });
   let env = mergeEnv(containerEnv(rec), collectEnv(o.envFiles, o.env));
@@ -60,10 +60,15 @@ export async function execContainer(ref: string, o: ExecOptions): Promise<number
   };
   const cg = await cgroupOf(v.id);
   const quiet = o.detach;
-  const launched = await execIn({ pid: v.live.Pid, startTime: v.live.PidStart }, proc, {
-    io: { stdin: o.interactive && !quiet ? "inherit" : "ignore", stdout: quiet ? "ignore" : "inherit", stderr: quiet ? "ignore" : "inherit" },
-    cgroupProcsFile: cg.procsFiles(),
-  });
+  const live = v.live;
+  const launched = await startFailure(
+    () =>
+      execIn({ pid: live.Pid, startTime: live.PidStart }, proc, {
+        io: { stdin: o.interactive && !quiet ? "inherit" : "ignore", stdout: quiet ? "ignore" : "inherit", stderr: quiet ? "ignore" : "inherit" },
+        cgroupProcsFile: cg.procsFiles(),
+      }),
+    o.detach,
+  );
   if (quiet) {
     if (launched.ptyMaster !== undefined) closeSync(launched.ptyMaster);
     return 0;
@@ -88,6 +93,28 @@ export async function execContainer(ref: string, o: ExecOptions): Promise<number
         closeSync(launched.ptyMaster);
       } catch {}
     }
+  }
+}
+
+/**
+ * Docker's exit status for an exec that could not start is 126 whatever the cause (missing command,
+ * unknown user, bad cwd: the daemon sets 126 on any start error); with -d the start error is the
+ * API's answer instead: exit 1.
+ */
+function notStarted(message: string, detach: boolean, cause?: unknown): BunkerError {
+  return new BunkerError(detach ? `${DAEMON}${message}` : message, { exitCode: detach ? 1 : 126, cause });
+}
+
+function startFailure<T>(fn: () => T, detach: boolean): T {
+  const wrap = (e: unknown): never => {
+    if (!(e instanceof Error) || typeof (e as { exitCode?: unknown }).exitCode !== "number") throw e;
+    throw notStarted(e.message, detach, e);
+  };
+  try {
+    const r = fn();
+    return (r instanceof Promise ? r.catch(wrap) : r) as T;
+  } catch (e) {
+    return wrap(e);
   }
 }
 

@@ -2,8 +2,7 @@
  * The container engine's public API: the verbs the CLI calls. Each returns data or throws a
  * BunkerError with Docker's wording; none prints.
  */
-import { ConflictError } from "../../errors.ts";
-import { engineError } from "./options.ts";
+import { BunkerError, ConflictError } from "../../errors.ts";
 import { refresh } from "./refresh.ts";
 import { startDetached } from "./start.ts";
 import { viewOf } from "./status.ts";
@@ -38,7 +37,7 @@ export async function restartContainer(ref: string, timeoutSec?: number, signal?
 export async function renameContainer(ref: string, newName: string): Promise<void> {
   const v = await refresh(ref);
   const name = newName.replace(/^\//, "");
-  if (!NAME_RE.test(name)) throw engineError(`Error response from daemon: Invalid container name (${newName}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  if (!NAME_RE.test(name)) throw new BunkerError(`Error response from daemon: Error when allocating new name: Invalid container name (/${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
   if (v.record.Name === `/${name}`) throw new ConflictError(`Error response from daemon: Renaming a container with the same name as its current name`);
   renameRecord(v.id, name);
 }

@@ -1,10 +1,11 @@
 /**
  * Orphans: what a crash can leave of a container whose record is gone (or never got written): its
- * cgroups under <cgroupfs>/<ctrl>/<parent>/<id>, mounts under containers/<id>/, a live.json with a
- * supervisor, a record dir without config.json. `repairOrphans` removes them; run by `system boot`,
- * `rm -f` and `container prune`. It never touches an id that has a record (a start makes its cgroup only
- * once the record exists: create writes it first), and never a cgroup with live processes unless the id
- * is ours (a dir of this root names it): another root may share the cgroup parent.
+ * cgroups under <cgroupfs>/<ctrl>/<parent>/<id> (v1) or <cgroup2>/<parent>/<id> (v2), mounts under
+ * containers/<id>/, a live.json with a supervisor, a record dir without config.json. `repairOrphans`
+ * removes them; run by `system boot`, `rm -f` and `container prune`. It never touches an id that has a
+ * record (a start makes its cgroup only once the record exists: create writes it first), and never a
+ * cgroup with live processes unless the id is ours (a dir of this root names it): another root may
+ * share the cgroup parent.
  */
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { dirs } from "../../config.ts";

@@ -6,6 +6,14 @@
 import type { CgroupManager, Resources } from "../../runtime/cgroups/types.ts";
 import type { HostConfig } from "./types.ts";
 
+/**
+ * BUNKER_CGROUP_ROOT picks the cgroupfs and with it the cgroup version (runtime/cgroups
+ * detectCgroupVersion): a cgroup2 directory means v2, so on a hybrid host
+ * BUNKER_CGROUP_ROOT=/sys/fs/cgroup/unified runs containers the way a pure v2 host does (the e2e tests of
+ * the v2 path use this); a directory of v1 hierarchies means v1. Anything else fails `start` with one
+ * line instead of running the container in no cgroup. BUNKER_CGROUP_PARENT names the dir under it that
+ * holds the containers' cgroups (tests use their own, apart from the engine's "bunker").
+ */
 export const CGROUP_ROOT = process.env.BUNKER_CGROUP_ROOT || "/sys/fs/cgroup";
 export const CGROUP_PARENT = process.env.BUNKER_CGROUP_PARENT || "bunker";
 

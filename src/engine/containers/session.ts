@@ -19,8 +19,11 @@ import { normalJitPolicy } from "../../runtime/jit.ts";
 import type { ContainerRecord } from "./types.ts";
 
 export interface SessionIo {
-  /** keep the container's stdin open (-i): a pipe we hold, or the caller's own stdin when attached */
-  stdin: "ignore" | "pipe" | "inherit";
+  /**
+   * keep the container's stdin open (-i): a pipe we hold, the caller's own stdin when attached, or the
+   * read end of a pipe the caller made (detached supervisor: its idle mode holds the write end)
+   */
+  stdin: "ignore" | "pipe" | "inherit" | number;
   /** copies of the output for an attached caller; the log gets everything regardless */
   onOutput?: (stream: Stream, chunk: Uint8Array) => void;
   /** -t attached: the caller's terminal size, set on the pty before the program starts */
@@ -30,6 +33,8 @@ export interface SessionIo {
    * logs the output itself (its idle mode, idle.ts), so the session does not.
    */
   output?: { stdout: number; stderr: number };
+  /** -t: the caller reads the pty master and closes it itself (detached supervisor, idle.ts) */
+  ownPty?: boolean;
   /**
    * The caller is an attached CLI: no restart can follow this run, so nobody needs the supervisor's
    * identity on record after PID 1 is gone (see finishRun); the caller clears the live file itself.
@@ -63,6 +68,7 @@ export async function startSession(rec: ContainerRecord, io: SessionIo): Promise
   try {
     const spec = buildRuntimeSpec(rec, seccompFor);
     if (io.consoleSize && spec.process.terminal) spec.process.consoleSize = io.consoleSize;
+    if (cg.version === 2) spec.cgroupV2Dir = cg.paths.unified;
     trace("spec built");
     launched = await launch(spec, {
       io: { stdin: io.stdin, stdout: io.output?.stdout ?? "pipe", stderr: io.output?.stderr ?? "pipe" },
@@ -95,14 +101,14 @@ export async function startSession(rec: ContainerRecord, io: SessionIo): Promise
 
   const log = new JsonLogWriter(cpaths.log(id), rec.Bunker.LogMaxSize, rec.Bunker.LogMaxFiles);
   const pumps = [pump(launched.stdout, "stdout", log, io), pump(launched.stderr, "stderr", log, io)];
-  if (launched.ptyMaster !== undefined) pumps.push(pump(fdStream(launched.ptyMaster), "stdout", log, io));
+  if (launched.ptyMaster !== undefined && !io.ownPty) pumps.push(pump(fdStream(launched.ptyMaster), "stdout", log, io));
 
   const finished = (async (): Promise<Exit> => {
     const r = await launched.wait();
     trace("exited");
     await Promise.allSettled(pumps);
     log.close();
-    if (launched.ptyMaster !== undefined) {
+    if (launched.ptyMaster !== undefined && !io.ownPty) {
       try {
         closeSync(launched.ptyMaster);
       } catch {}

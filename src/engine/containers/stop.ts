@@ -31,7 +31,7 @@ export async function stopContainer(ref: string, timeoutSec?: number, signal?: s
 export async function killContainer(ref: string, signal?: string): Promise<void> {
   const v = await refresh(ref).catch((e: unknown) => {
     // Docker's API wraps every kill failure, a missing container too: "cannot kill container: x: No such container: x"
-    if (e instanceof NotFoundError) e.message = `Error response from daemon: cannot kill container: ${ref}: ${e.message}`;
+    if (e instanceof NotFoundError) e.message = `Error response from daemon: cannot kill container: ${ref}: No such container: ${ref}`;
     throw e;
   });
   if (!can.kill(v.status)) throw new ConflictError(`Error response from daemon: cannot kill container: ${ref}: container ${v.id} is not running`);

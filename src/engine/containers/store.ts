@@ -135,7 +135,7 @@ export function renameRecord(id: string, newName: string): void {
     const rec = loadRecord(id);
     if (!rec) throw new NotFoundError("container", id);
     const owner = nameOwner(newName);
-    if (owner !== null) throw new ConflictError(`Error when allocating new name: Conflict. The container name "/${newName}" is already in use by container "${owner}". You have to remove (or rename) that container to be able to reuse that name.`);
+    if (owner !== null) throw new ConflictError(`Error response from daemon: Error when allocating new name: Conflict. The container name "/${newName}" is already in use by container "${owner}". You have to remove (or rename) that container to be able to reuse that name.`);
     const old = rec.Name.slice(1);
     rec.Name = `/${newName}`;
     mkdirSync(cpaths.names(), { recursive: true, mode: 0o700 });

@@ -66,6 +66,26 @@ export function readPids(dir: string): number[] {
     .map(Number);
 }
 
+/**
+ * The pids of `dir` and of every cgroup below it. A container cannot make child cgroups through its
+ * read-only /sys/fs/cgroup, but a privileged one can mount cgroupfs itself and move tasks down a level
+ * (runc's GetAllPids walks the tree for the same reason).
+ */
+export function readPidsTree(dir: string): number[] {
+  const out = readPids(dir);
+  for (const child of subdirs(dir)) out.push(...readPidsTree(join(dir, child)));
+  return out;
+}
+
+/** child directories (child cgroups on cgroupfs), [] when `dir` is absent */
+function subdirs(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  } catch {
+    return [];
+  }
+}
+
 export function mkdirCg(path: string): void {
   try {
     mkdirSync(path, { recursive: true });
@@ -111,6 +131,12 @@ export async function rmdirCg(path: string, timeoutMs: number): Promise<void> {
       await Bun.sleep(delay);
     }
   }
+}
+
+/** rmdirCg of `path` and of every cgroup below it, deepest first (rmdir of a cgroup with children is EBUSY) */
+export async function rmdirTree(path: string, timeoutMs: number): Promise<void> {
+  for (const child of subdirs(path)) await rmdirTree(join(path, child), timeoutMs);
+  await rmdirCg(path, timeoutMs);
 }
 
 /** Poll `done` with a small back-off until it is true or `timeoutMs` passes. */

@@ -19,7 +19,13 @@ export { CgroupV2 } from "./v2/manager.ts";
 export const DEFAULT_CGROUP_ROOT = "/sys/fs/cgroup";
 export const DEFAULT_CGROUP_PARENT = "bunker";
 
-/** 2 when `root` is a cgroup2 mount (pure unified); 1 for v1 or hybrid (v1 controllers + "unified"). */
+/**
+ * 2 when `root` is a cgroup2 directory: the mount of a pure v2 host (/sys/fs/cgroup), the "unified" mount
+ * of a hybrid one (/sys/fs/cgroup/unified), or a delegated cgroup below either (each has
+ * cgroup.controllers). 1 otherwise: a v1 or hybrid /sys/fs/cgroup, a tmpfs whose subdirs are the v1
+ * hierarchies (a v1 hierarchy's own root has no cgroup.controllers). A file test rather than statfs,
+ * so fixture dirs of either layout are detected the same way as the kernel's.
+ */
 export function detectCgroupVersion(root = DEFAULT_CGROUP_ROOT): 1 | 2 {
   return existsSync(join(root, "cgroup.controllers")) ? 2 : 1;
 }

@@ -38,7 +38,7 @@ export interface Resources {
 export interface CgroupStats {
   /** bytes charged to the cgroup (page cache included, as the kernel counts it) */
   memoryUsage: number;
-  /** the effective limit; the host's RAM when unlimited (what `docker stats` shows) */
+  /** the effective limit; the host's RAM when unlimited (what `docker stats` shows); 0 without a memory controller */
   memoryLimit: number;
   /** total CPU time of all tasks, ns */
   cpuUsageNs: number;

@@ -38,10 +38,10 @@ export function mountCgroupfs(ctx: InitContext, spec: RuntimeSpec, rootFd: numbe
   const lines = parseProcCgroup(ctx.fs.readFile("/proc/self/cgroup"));
   const v1 = lines.filter((l) => l.id !== "0" && l.controllers !== "");
   const ns = spec.namespaces.cgroup;
-  if (v1.length === 0) {
+  if (v1.length === 0 || spec.cgroupV2Dir !== undefined) {
     const own = lines.find((l) => l.id === "0")?.path ?? "/";
     if (ns) mountAt(ctx, rootFd, CGROUP, "cgroup", "cgroup2", { flags: RO, data: "", propagation: [] });
-    else bindRo(ctx, rootFd, `${CGROUP}${own === "/" ? "" : own}`, CGROUP);
+    else bindRo(ctx, rootFd, spec.cgroupV2Dir ?? `${CGROUP}${own === "/" ? "" : own}`, CGROUP);
     return;
   }
   mountAt(ctx, rootFd, CGROUP, "tmpfs", "tmpfs", { flags: MS_NOSUID | MS_NODEV | MS_NOEXEC, data: "mode=755", propagation: [] });

@@ -6,7 +6,7 @@ import { existsSync, realpathSync } from "node:fs";
 import { totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { CgroupError, type CgroupManager, type CgroupStats, type CgroupSysInfo, type ManagerOptions, type Resources } from "../types.ts";
-import { appendCg, hasFile, removeEmpty, isCgroupFs, mkdirCg, readCgOr, readKeyed, readNumber, readPids, rmdirCg, waitFor, writeCg } from "../_fs.ts";
+import { appendCg, hasFile, removeEmpty, isCgroupFs, mkdirCg, readCgOr, readKeyed, readNumber, readPidsTree, rmdirTree, waitFor, writeCg } from "../_fs.ts";
 import { normalizeResources, validateResources } from "../validate.ts";
 import type { V1Controller } from "./controller.ts";
 import { cpuacctV1, cpuV1 } from "./cpu.ts";
@@ -69,6 +69,11 @@ export class CgroupV1 implements CgroupManager {
   }
 
   create(resources: Resources): string[] {
+    // a root with no hierarchy (a wrong BUNKER_CGROUP_ROOT, no cgroupfs mounted) would run the container
+    // in no cgroup at all, with no device rules: refused, not run unconfined
+    if (this.#distinct.length === 0) {
+      throw new CgroupError(`cgroup: no cgroup v1 hierarchy and no cgroup2 mount at \`${this.#opts.root}\``, { path: this.#opts.root });
+    }
     const { resources: r, warnings } = validateResources(normalizeResources(resources), this.sysInfo());
     try {
       for (const dir of this.#distinct) mkdirCg(dir);
@@ -118,7 +123,7 @@ export class CgroupV1 implements CgroupManager {
   pids(): number[] {
     // the freezer (or pids) hierarchy holds every task we placed; any one hierarchy is enough
     const dir = this.paths.freezer ?? this.paths.pids ?? this.paths.memory ?? Object.values(this.paths)[0];
-    return dir ? readPids(dir) : [];
+    return dir ? readPidsTree(dir) : [];
   }
 
   stats(): CgroupStats {
@@ -127,7 +132,7 @@ export class CgroupV1 implements CgroupManager {
     const pidsDir = this.paths.pids;
     return {
       memoryUsage: mem ? readNumber(mem, "memory.usage_in_bytes") : 0,
-      memoryLimit: limit > 0 && limit < UNLIMITED_THRESHOLD ? Math.min(limit, totalmem()) : totalmem(),
+      memoryLimit: !mem ? 0 : limit > 0 && limit < UNLIMITED_THRESHOLD ? Math.min(limit, totalmem()) : totalmem(),
       cpuUsageNs: this.paths.cpuacct ? readNumber(this.paths.cpuacct, "cpuacct.usage") : 0,
       pids: pidsDir ? readNumber(pidsDir, "pids.current", this.pids().length) : this.pids().length,
     };
@@ -156,7 +161,7 @@ export class CgroupV1 implements CgroupManager {
         return left.length === 0;
       }, this.#opts.timeoutMs);
     }
-    for (const dir of this.#distinct) await rmdirCg(dir, this.#opts.timeoutMs);
+    for (const dir of this.#distinct) await rmdirTree(dir, this.#opts.timeoutMs);
   }
 
   #dir(controller: string): string {

@@ -6,7 +6,7 @@
 import { totalmem } from "node:os";
 import { join } from "node:path";
 import type { CgroupManager, CgroupStats, CgroupSysInfo, ManagerOptions, Resources } from "../types.ts";
-import { appendCg, hasFile, removeEmpty, mkdirCg, readCgOr, readKeyed, readNumber, readPids, rmdirCg, waitFor, writeCg } from "../_fs.ts";
+import { appendCg, hasFile, removeEmpty, mkdirCg, readCgOr, readKeyed, readNumber, readPidsTree, rmdirTree, waitFor, writeCg } from "../_fs.ts";
 import { normalizeResources, validateResources } from "../validate.ts";
 import { DEFAULT_DEVICE_RULES } from "../device-rules.ts";
 import { linuxSys } from "../../../sys/linux.ts";
@@ -109,17 +109,24 @@ export class CgroupV2 implements CgroupManager {
   }
 
   pids(): number[] {
-    return readPids(this.#dir);
+    return readPidsTree(this.#dir);
   }
 
+  /**
+   * What the files present tell. cpu.stat's usage_usec is a core file (no cpu controller needed); without
+   * the memory controller there is no memory.current, and like Docker for a missing controller usage and
+   * limit are both 0 (not the host's RAM beside a usage of 0); without pids, pids.current (which counts
+   * tasks) becomes the count of the cgroup's threads.
+   */
   stats(): CgroupStats {
     const d = this.#dir;
+    const hasMemory = hasFile(d, "memory.current");
     const max = readCgOr(d, "memory.max", "max");
     return {
       memoryUsage: readNumber(d, "memory.current"),
-      memoryLimit: /^\d+$/.test(max) ? Math.min(Number(max), totalmem()) : totalmem(),
+      memoryLimit: !hasMemory ? 0 : /^\d+$/.test(max) ? Math.min(Number(max), totalmem()) : totalmem(),
       cpuUsageNs: (readKeyed(d, "cpu.stat").get("usage_usec") ?? 0) * 1000,
-      pids: readNumber(d, "pids.current", this.pids().length),
+      pids: hasFile(d, "pids.current") ? readNumber(d, "pids.current") : readLines(d, "cgroup.threads"),
     };
   }
 
@@ -130,7 +137,7 @@ export class CgroupV2 implements CgroupManager {
   async destroy(): Promise<void> {
     const d = this.#dir;
     if (this.pids().length > 0) {
-      // cgroup.kill (Linux 5.14+) kills every task race-free, frozen ones included
+      // cgroup.kill (Linux 5.14+) kills every task of the subtree race-free, frozen ones included
       if (hasFile(d, "cgroup.kill") && !this.#opts.kill) writeCg(d, "cgroup.kill", "1");
       const kill = this.#opts.kill ?? ((pid: number) => process.kill(pid, "SIGKILL"));
       await waitFor(() => {
@@ -145,7 +152,7 @@ export class CgroupV2 implements CgroupManager {
         return left.length === 0;
       }, this.#opts.timeoutMs);
     }
-    await rmdirCg(d, this.#opts.timeoutMs);
+    await rmdirTree(d, this.#opts.timeoutMs);
   }
 
   #numCpu(): number {
@@ -173,6 +180,11 @@ export class CgroupV2 implements CgroupManager {
       c.apply(this.#dir, r, create);
     }
   }
+}
+
+/** number of ids listed in a cgroup.procs / cgroup.threads file */
+function readLines(dir: string, file: string): number {
+  return readCgOr(dir, file, "").split("\n").filter((l) => /^\d+$/.test(l.trim())).length;
 }
 
 /** controller names from a cgroup.controllers / subtree_control text ("+cpu" as a fixture holds it, too) */
