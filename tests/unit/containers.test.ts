@@ -57,7 +57,7 @@ describe("json-file log", () => {
     w.close();
     const entries = readAll(join(dir, "c.log"));
     expect(entries.map((e) => [e.stream, e.log])).toEqual([["stdout", "a\n"], ["stderr", "err\n"], ["stdout", "bc\n"], ["stdout", "tail"]]);
-    expect(entries[0]!.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+    expect(entries[0]!.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{0,8}[1-9])?Z$/);
   });
   test("rotation keeps at most max-file files of about max-size bytes", () => {
     const dir = mkdtempSync("/tmp/bunker-unit-");

@@ -7,7 +7,8 @@
 import { describe, expect, test } from "bun:test";
 import { RestartManager } from "../../src/runtime/supervisor/backoff.ts";
 import { superviseLoop, type RunExit, type SupervisorHooks } from "../../src/runtime/supervisor/loop.ts";
-import { entryLine, LogLines, type Stream } from "../../src/engine/containers/log-format.ts";
+import { endsCharacter, entryLine, fixedNano, LogLines, nowNs, rfc3339Nano, timeNs, type Stream } from "../../src/engine/containers/log-format.ts";
+import { parseTime } from "../../src/cli/commands/logs.ts";
 import { isUnreapedChild } from "../../src/sys/extra.ts";
 
 describe("restart manager across a re-exec", () => {
@@ -75,7 +76,88 @@ describe("shared json-file log format", () => {
     ]);
     const entry = JSON.parse(entryLine("stderr", "hi\n"));
     expect(Object.keys(entry)).toEqual(["log", "stream", "time"]);
-    expect(entry.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+    expect(entry.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{0,8}[1-9])?Z$/);
+  });
+});
+
+describe("partial lines across a refresh of the idle mode", () => {
+  test("a line left open is handed to the next image and ended there, as one entry", () => {
+    const out: Array<[Stream, string]> = [];
+    const before = new LogLines((s, l) => out.push([s, l]));
+    before.write("stdout", "done\n/ # ");
+    before.write("stderr", "half");
+    const carried = JSON.parse(JSON.stringify(before.pending));
+    expect(carried).toEqual({ stdout: "/ # ", stderr: "half" });
+    const after = new LogLines((s, l) => out.push([s, l]), carried);
+    after.write("stdout", "ls\n");
+    after.write("stderr", "-rest\n");
+    expect(out).toEqual([
+      ["stdout", "done\n"],
+      ["stdout", "/ # ls\n"],
+      ["stderr", "half-rest\n"],
+    ]);
+    expect(after.pending).toEqual({});
+  });
+
+  test("a chunk cut inside a character is seen (its bytes sit in the decoder, which is not handed on)", () => {
+    const euro = new TextEncoder().encode("a€"); // 61 e2 82 ac
+    expect(endsCharacter(euro)).toBe(true);
+    expect(endsCharacter(euro.subarray(0, 3))).toBe(false);
+    expect(endsCharacter(euro.subarray(0, 2))).toBe(false);
+    expect(endsCharacter(new TextEncoder().encode("x\n"))).toBe(true);
+    expect(endsCharacter(new TextEncoder().encode("😀").subarray(0, 3))).toBe(false);
+    // stray continuation bytes are decoded already (as U+FFFD): nothing is held
+    expect(endsCharacter(Uint8Array.of(0x61, 0x82))).toBe(true);
+  });
+});
+
+describe("log timestamps (Docker's json-file: RFC3339Nano stored, RFC3339NanoFixed printed by logs -t)", () => {
+  test("stored with the fraction's trailing zeros dropped, as Go marshals a time", () => {
+    expect(rfc3339Nano(1700000000123456789n)).toBe("2023-11-14T22:13:20.123456789Z");
+    expect(rfc3339Nano(1700000000120000000n)).toBe("2023-11-14T22:13:20.12Z");
+    expect(rfc3339Nano(1700000000000000500n)).toBe("2023-11-14T22:13:20.0000005Z");
+    expect(rfc3339Nano(1700000000000000000n)).toBe("2023-11-14T22:13:20Z");
+  });
+
+  test("read back to the ns from ours, from older files (ms + a 6-digit counter) and from Docker's", () => {
+    expect(timeNs("2023-11-14T22:13:20.123456789Z")).toBe(1700000000123456789n);
+    expect(timeNs("2023-11-14T22:13:20.123000001Z")).toBe(1700000000123000001n);
+    expect(timeNs("2023-11-14T22:13:20.12Z")).toBe(1700000000120000000n);
+    expect(timeNs("2023-11-14T22:13:20Z")).toBe(1700000000000000000n);
+    expect(timeNs("2023-11-14T23:13:20.5+01:00")).toBe(1700000000500000000n);
+    expect(timeNs("yesterday")).toBeNull();
+    for (const ns of [1700000000123456789n, 1700000000000000001n, 1700000000100000000n]) expect(timeNs(rfc3339Nano(ns))).toBe(ns);
+  });
+
+  test("logs -t prints nine fraction digits whatever the file holds", () => {
+    expect(fixedNano("2023-11-14T22:13:20.12Z")).toBe("2023-11-14T22:13:20.120000000Z");
+    expect(fixedNano("2023-11-14T22:13:20Z")).toBe("2023-11-14T22:13:20.000000000Z");
+    expect(fixedNano("2023-11-14T22:13:20.123000001Z")).toBe("2023-11-14T22:13:20.123000001Z");
+  });
+
+  test("now: the wall clock to the ms, with sub-ms digits, strictly increasing", async () => {
+    const seen: bigint[] = [];
+    for (let i = 0; i < 200; i++) {
+      const before = BigInt(Date.now());
+      const ns = nowNs();
+      const after = BigInt(Date.now());
+      expect(ns / 1_000_000n >= before - 1n && ns / 1_000_000n <= after + 1n).toBe(true);
+      seen.push(ns);
+      if (i % 20 === 0) await Bun.sleep(1);
+    }
+    for (let i = 1; i < seen.length; i++) expect(seen[i]! > seen[i - 1]!).toBe(true);
+    // the old format's sub-ms digits were a counter (0, 1, 2...): real ones spread over the ms
+    const micros = new Set(seen.map((ns) => (ns / 1000n) % 1000n));
+    expect(micros.size).toBeGreaterThan(50);
+  });
+
+  test("--since/--until values in ns: unix seconds with nanoseconds, RFC 3339 with a fraction, durations", () => {
+    expect(parseTime("1700000000.123456789")).toBe(1700000000123456789n);
+    expect(parseTime("1700000000")).toBe(1700000000000000000n);
+    expect(parseTime("1700000000.5")).toBe(1700000000500000000n);
+    expect(parseTime("2023-11-14T22:13:20.000000001Z")).toBe(1700000000000000001n);
+    expect(parseTime("10s", 1700000010000)).toBe(1700000000000000000n);
+    expect(() => parseTime("soon")).toThrow('invalid value for "since"');
   });
 });
 

@@ -1,4 +1,5 @@
 import { follow, fileSize, readAll, refresh, viewOf } from "../../engine/containers/index.ts";
+import { fixedNano, timeNs } from "../../engine/containers/logs.ts";
 import { BunkerError } from "../../errors.ts";
 import type { CommandSpec } from "../_command.ts";
 
@@ -11,16 +12,20 @@ const flags = {
   details: { type: "boolean" as const, description: "Show extra details provided to logs" },
 };
 
-/** RFC 3339 / date, unix seconds, or a Go duration ago ("10m", "1h30m", "45s") */
-export function parseTime(s: string, now = Date.now(), flag = "since"): number {
-  if (/^\d+(\.\d+)?$/.test(s)) return Number(s) * 1000;
+/**
+ * RFC 3339 / date, unix seconds (Docker's "seconds.nanoseconds"), or a Go duration ago ("10m",
+ * "1h30m", "45s"): ns since the epoch, the precision the log's entries have
+ */
+export function parseTime(s: string, now = Date.now(), flag = "since"): bigint {
+  const unix = /^(\d+)(?:\.(\d+))?$/.exec(s);
+  if (unix) return BigInt(unix[1]!) * 1_000_000_000n + BigInt((unix[2] ?? "").slice(0, 9).padEnd(9, "0"));
   const dur = /^((\d+(\.\d+)?)(h|m|s|ms))+$/.test(s) ? s.match(/\d+(?:\.\d+)?(?:ms|h|m|s)/g) : null;
   if (dur) {
     const unit: Record<string, number> = { h: 3600e3, m: 60e3, s: 1e3, ms: 1 };
-    return now - dur.reduce((a, p) => a + parseFloat(p) * unit[p.replace(/[\d.]/g, "")]!, 0);
+    return BigInt(Math.round(now - dur.reduce((a, p) => a + parseFloat(p) * unit[p.replace(/[\d.]/g, "")]!, 0))) * 1_000_000n;
   }
-  const t = Date.parse(s);
-  if (Number.isNaN(t)) throw new BunkerError(`invalid value for "${flag}": failed to parse value as time or duration: "${s}"`);
+  const t = timeNs(s);
+  if (t === null) throw new BunkerError(`invalid value for "${flag}": failed to parse value as time or duration: "${s}"`);
   return t;
 }
 
@@ -33,20 +38,23 @@ const spec: CommandSpec<typeof flags> = {
   async run({ flags, positionals }) {
     const v = await refresh(positionals[0]!);
     const path = v.record.LogPath;
-    const since = flags.since ? parseTime(flags.since) : -Infinity;
-    const until = flags.until ? parseTime(flags.until, Date.now(), "until") : Infinity;
+    const since = flags.since ? parseTime(flags.since) : null;
+    const until = flags.until ? parseTime(flags.until, Date.now(), "until") : null;
+    const inRange = (time: string) => {
+      if (since === null && until === null) return true;
+      const t = timeNs(time);
+      return t !== null && (since === null || t >= since) && (until === null || t <= until);
+    };
     const offset = fileSize(path);
-    let entries = readAll(path).filter((e) => {
-      const t = Date.parse(e.time);
-      return t >= since && t <= until;
-    });
+    let entries = readAll(path).filter((e) => inRange(e.time));
     if (flags.tail !== undefined && flags.tail !== "all") {
       const n = Number(flags.tail);
       if (Number.isInteger(n) && n >= 0) entries = n === 0 ? [] : entries.slice(-n);
     }
     const emit = (e: { log: string; stream: string; time: string }) => {
-      // --details puts the entry's attributes (none are recorded) and a space before each line, as Docker does
-      const line = `${flags.timestamps ? `${e.time} ` : ""}${flags.details ? " " : ""}${e.log}`;
+      // --details puts the entry's attributes (none are recorded) and a space before each line, as Docker
+      // does; the time always with nine fraction digits (Docker's RFC3339NanoFixed), whatever the file has
+      const line = `${flags.timestamps ? `${fixedNano(e.time)} ` : ""}${flags.details ? " " : ""}${e.log}`;
       (e.stream === "stderr" ? process.stderr : process.stdout).write(line);
     };
     for (const e of entries) emit(e);
@@ -55,7 +63,7 @@ const spec: CommandSpec<typeof flags> = {
       const x = viewOf(v.id);
       return !!x && (x.status === "running" || x.status === "paused" || x.status === "restarting");
     };
-    for await (const e of follow(path, offset, alive)) if (Date.parse(e.time) <= until) emit(e);
+    for await (const e of follow(path, offset, alive)) if (inRange(e.time)) emit(e);
   },
 };
 export default spec;

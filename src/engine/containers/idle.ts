@@ -11,34 +11,51 @@
  * no node:fs (~0.36 MiB alone), no bun:ffi (so the JIT can be off: BUN_JSC_useJIT=0, ~0.3 MiB).
  * Output goes through Bun.file(fd).stream() (epoll on the pipe, no thread) and Bun.write (O_APPEND fd).
  *
- * The output pipes are fds 0 and 1 here, the fds Bun's process.execve keeps: after a burst of output,
+ * The run's fds sit in 0-2 here (RunFds), the fds Bun's process.execve keeps: after a burst of output,
  * whose garbage the heap keeps, this mode refreshes itself (`__supervise <id> --reidle`, which execs a
  * fresh idle mode at once) without losing them.
+ *
+ * Containers with -i or -t idle here too: this mode also serves their attach FIFO (attach.ts), copying
+ * what clients type into the pty master or the stdin pipe. A resize needs no ffi here: the client sets
+ * the size itself on a copy of the pty master (attach.ts resizeTty).
  */
-import { entryLine, LogLines, type Stream } from "./log-format.ts";
+import { FrameReader } from "./attach-frames.ts";
+import { endsCharacter, entryLine, LogLines, type Pending, type Stream } from "./log-format.ts";
+
+/**
+ * Where a run's fds sit in the idle mode, by kind of container (supervise.ts puts them there):
+ * plain -d: out 0, err 1. -d -i: stdin 0 (write end), out 1, err 2 (read ends on the fds Bun writes
+ * its own messages to, where such a write fails instead of reaching the container's stdin). -t: pty 0,
+ * the pty master, read through Bun.stdin (Bun.file(fd).stream() preads, which a tty refuses).
+ * stdin is absent once an attach client ended the input.
+ */
+export interface RunFds {
+  out?: number;
+  err?: number;
+  stdin?: number;
+  pty?: number;
+}
 
 /** what the full supervisor hands over (one JSON argument) */
-export interface IdleArgs {
+export interface IdleArgs extends RunArgs {
   id: string;
   /** argv prefix that re-runs this binary (the compiled binary, or bun + main.ts from source) */
   self: string[];
-  pid: number;
-  pidStart: number;
-  /** when this run started (ms since the epoch) and the restart manager's current back-off */
-  startedAt: number;
-  backoffMs: number;
-  /** read ends of the container's stdout and stderr pipes (0 and 1, see above) */
-  out: number;
-  err: number;
   log: { fd: number; size: number; path: string; maxSize: number; maxFiles: number };
+  /** the attach FIFO (-i/-t containers); lost in this mode's own execs, the full mode reopens it */
+  fifo?: number;
 }
 
 /** the run being watched, as handed to `__supervise <id> --reidle` (PID 1 still runs) */
 export interface RunArgs {
   pid: number;
   pidStart: number;
+  /** when this run started (ms since the epoch) and the restart manager's current back-off */
   startedAt: number;
   backoffMs: number;
+  fds: RunFds;
+  /** partial lines not yet logged, handed on by a refresh so the next image ends them */
+  pending?: Pending;
 }
 
 /** what `__supervise <id> --resume` gets once PID 1 has exited */
@@ -56,9 +73,9 @@ export const IDLE_ENV: Record<string, string> = { BUN_JSC_useJIT: "0" };
  * file takes its output is held back by the pipe (as the full mode's synchronous writer does) instead
  * of queueing in memory (measured: 55 MiB queued during a 300k-line burst without this).
  */
-export async function pumpFd(fd: number, onChunk: (chunk: Uint8Array) => void, drained?: () => Promise<void>): Promise<void> {
+export async function pumpFd(src: number | AsyncIterable<Uint8Array>, onChunk: (chunk: Uint8Array) => void, drained?: () => Promise<void>): Promise<void> {
   try {
-    for await (const chunk of Bun.file(fd).stream()) {
+    for await (const chunk of typeof src === "number" ? Bun.file(src).stream() : src) {
       onChunk(chunk);
       if (drained) await drained();
     }
@@ -185,37 +202,54 @@ function execFull(a: IdleArgs, mode: "--resume" | "--reidle", args: RunArgs | Re
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !(k in IDLE_ENV)) env[k] = v;
   if (!process.execve) throw new Error("this Bun has no process.execve");
-  // Bun's process.execve closes every fd but 0-2 on the way: the log fd goes, the pipes (0, 1) stay.
+  // Bun's process.execve closes every fd but 0-2 on the way: the log fd and the FIFO go, the run's
+  // fds (0-2, RunFds) stay.
   // /proc/self/exe: this very binary even if its path was upgraded or deleted meanwhile (handoff.ts)
   process.execve("/proc/self/exe", [...a.self, "__supervise", a.id, mode, JSON.stringify(args)], env);
 }
 
+const MAX_PENDING_JSON = 64 * 1024;
+
+/** how long input must have been quiet before a refresh: a frame Bun read ahead would be lost */
+const INPUT_QUIET_MS = 1000;
+
 export async function idleMain(argv: string[]): Promise<void> {
   const a = JSON.parse(argv[0]!) as IdleArgs;
-  const run: RunArgs = { pid: a.pid, pidStart: a.pidStart, startedAt: a.startedAt, backoffMs: a.backoffMs };
-  // a chunk that ended mid-line (or mid-character: the decoder holds bytes) must not be cut by a refresh
-  const endsLine = { stdout: true, stderr: true };
+  const run: RunArgs = { pid: a.pid, pidStart: a.pidStart, startedAt: a.startedAt, backoffMs: a.backoffMs, fds: a.fds };
+  // a chunk that ended mid-character must not be cut by a refresh: the decoder's bytes cannot be handed
+  // on (a partial line can: RunArgs.pending, a shell's prompt being one)
+  const endsChar = { stdout: true, stderr: true };
   // nor may a pipe at EOF be handed on: Bun may have closed its fd, and the number be reused meanwhile
   const open = { stdout: true, stderr: true };
   let exiting = false;
   let refresh = true;
-  const log = new IdleLog(a.log, () => {
-    const clean = lines.empty && endsLine.stdout && endsLine.stderr && open.stdout && open.stderr;
-    if (refresh && !exiting && clean && log.written >= REFRESH_AFTER_BYTES) {
+  // after the input was ended this image holds node:fs (see endInput): worth a refresh on its own
+  let refreshNow = false;
+  const maybeRefresh = () => {
+    const pending = lines.pending;
+    const clean = endsChar.stdout && endsChar.stderr && open.stdout && open.stderr && input.quiet();
+    // (an argument over 128 KiB would fail the exec: two 16 KiB lines of escapes could come close)
+    const small = JSON.stringify(pending).length < MAX_PENDING_JSON;
+    if (refresh && !exiting && clean && small && (refreshNow || log.written >= REFRESH_AFTER_BYTES)) {
       try {
-        execFull(a, "--reidle", run);
+        execFull(a, "--reidle", { ...run, pending });
       } catch {
         refresh = false; // keep going in this image; collect as below
       }
     }
     Bun.gc(true);
     Bun.shrink();
-  });
-  const lines = new LogLines((stream, text) => log.entry(stream, text));
+  };
+  const log = new IdleLog(a.log, maybeRefresh);
+  const lines = new LogLines((stream, text) => log.entry(stream, text), a.pending);
   const take = (stream: Stream) => (c: Uint8Array) => {
-    endsLine[stream] = c[c.length - 1] === 0x0a;
+    endsChar[stream] = endsCharacter(c);
     lines.write(stream, c);
   };
+  const input = serveInput(a, run, () => {
+    refreshNow = true;
+    setTimeout(maybeRefresh, INPUT_QUIET_MS + 100).unref();
+  });
 
   let onGone!: () => void;
   const gone = new Promise<void>((r) => (onGone = r));
@@ -237,15 +271,17 @@ export async function idleMain(argv: string[]): Promise<void> {
   for (const sig of ["SIGHUP", "SIGINT", "SIGPIPE"] as const) process.on(sig, () => {});
   process.on("SIGCHLD", check);
 
+  const { out, err, pty } = a.fds;
   const pumps = Promise.all([
-    pumpFd(a.out, take("stdout"), () => log.settled()).then(() => void (open.stdout = false)),
-    pumpFd(a.err, take("stderr"), () => log.settled()).then(() => void (open.stderr = false)),
+    // the pty is fd 0: Bun.stdin reads it with read(2)
+    pumpFd(pty !== undefined ? Bun.stdin.stream() : out!, take("stdout"), () => log.settled()).then(() => void (open.stdout = false)),
+    err !== undefined ? pumpFd(err, take("stderr"), () => log.settled()).then(() => void (open.stderr = false)) : null,
   ]);
-  // both pipes at EOF: usually PID 1 exited and took its pid namespace along. This also covers an exit
-  // before our SIGCHLD handler was there, so there is no check at start: reading /proc goes through
-  // Bun's thread pool, and its threads would stay for the container's whole life (2 threads, measured).
-  // (Hence also: containers sharing the host's pid namespace, whose output may outlive PID 1, stay in
-  // the full mode; see supervise.ts.)
+  // both pipes at EOF (the pty: its last slave closed): usually PID 1 exited and took its pid namespace
+  // along. This also covers an exit before our SIGCHLD handler was there, so there is no check at
+  // start: reading /proc goes through Bun's thread pool, and its threads would stay for the
+  // container's whole life (2 threads, measured). (Hence also: containers sharing the host's pid
+  // namespace, whose output may outlive PID 1, stay in the full mode; see supervise.ts.)
   void pumps.then(check);
 
   // signal handlers do not keep Bun's event loop alive, and the pipes may reach EOF before PID 1 has
@@ -267,4 +303,58 @@ export async function idleMain(argv: string[]): Promise<void> {
     process.stderr.write(`bunker: supervisor of ${a.id}: re-exec failed: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(125);
   }
+}
+
+/**
+ * The attach FIFO of a -i/-t container: typed data into the pty master or the stdin pipe, an end of
+ * input closes the stdin pipe (`run.fds.stdin` then goes, so no exec hands fd 0 on as stdin). "r"
+ * frames are dropped: setting a size needs ffi, so clients set it themselves (attach.ts resizeTty) and
+ * send one only where that failed, which only a full-mode supervisor can answer.
+ */
+function serveInput(a: IdleArgs, run: RunArgs, ended: () => void): { quiet(): boolean } {
+  const target = a.fds.pty ?? a.fds.stdin;
+  if (a.fifo === undefined || target === undefined) return { quiet: () => true };
+  // a FileSink polls a full pipe or pty instead of blocking, as the full mode's writer does
+  let sink: ReturnType<ReturnType<typeof Bun.file>["writer"]> | null = Bun.file(target).writer();
+  let lastAt = 0;
+  let writing = 0;
+  const settle = (p: unknown) => {
+    if (!(p instanceof Promise)) return;
+    writing++;
+    void p.catch(() => {}).finally(() => writing--);
+  };
+  const endInput = async () => {
+    const fd = a.fds.stdin;
+    if (a.fds.pty !== undefined || fd === undefined || !sink) return;
+    const s = sink;
+    sink = null;
+    try {
+      await s.flush();
+    } catch {}
+    // closing an fd needs node:fs, loaded only now (~0.36 MiB, given back by the refresh that follows;
+    // FileSink.end() leaves an fd it did not open). /dev/null takes the lowest free fd, this one (0),
+    // at once: nothing else may land there and be handed on meanwhile
+    const fs = await import("node:fs");
+    try {
+      fs.closeSync(fd);
+      fs.openSync("/dev/null", "r");
+    } catch {}
+    run.fds = { ...run.fds, stdin: undefined };
+    ended();
+  };
+  const frames = new FrameReader((type, payload) => {
+    try {
+      if (type === "d" && sink) {
+        sink.write(payload);
+        settle(sink.flush());
+      } else if (type === "e") void endInput();
+    } catch {
+      // the container closed its stdin or is gone: typed data is dropped, as the full mode does
+    }
+  });
+  void pumpFd(a.fifo, (c) => {
+    lastAt = Date.now();
+    frames.push(c);
+  });
+  return { quiet: () => frames.empty && writing === 0 && Date.now() - lastAt > INPUT_QUIET_MS };
 }

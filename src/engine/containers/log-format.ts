@@ -10,28 +10,89 @@ export type Stream = "stdout" | "stderr";
 /** Docker cuts a line without newline at 16 KiB and marks it partial */
 const MAX_LINE = 16 * 1024;
 
-let lastMs = 0;
-let seq = 0;
-/** RFC 3339 with nanoseconds like Docker; sub-millisecond digits keep entries ordered within a ms */
-export function nanoTime(): string {
-  const ms = Date.now();
-  seq = ms === lastMs ? seq + 1 : 0;
-  lastMs = ms;
-  const iso = new Date(ms).toISOString();
-  return `${iso.slice(0, -1)}${String(seq).padStart(6, "0")}Z`;
+/** Date.now() is in ms: the digits below come from the monotonic clock, anchored to the wall clock */
+let anchorMs = 0;
+let anchorHr = 0n;
+let lastNs = 0n;
+
+/**
+ * Now in ns since the epoch. The anchor is taken as Date.now() turns to a new ms (a spin of at most
+ * 1 ms, once per process image), so wall clock and estimate agree to a few µs; it is taken again when
+ * they part by more than the ms Date.now() rounds off (the wall clock was set: a supervisor runs for
+ * weeks). Entries stay in order within an instant and across a re-anchor that steps back by a little.
+ */
+export function nowNs(): bigint {
+  let ms = Date.now();
+  let hr = process.hrtime.bigint();
+  let ns = BigInt(anchorMs) * 1_000_000n + (hr - anchorHr);
+  const ahead = ns - BigInt(ms) * 1_000_000n;
+  if (anchorMs === 0 || ahead < -1_000_000n || ahead > 2_000_000n) {
+    const m0 = ms;
+    while ((ms = Date.now()) === m0);
+    hr = process.hrtime.bigint();
+    anchorMs = ms;
+    anchorHr = hr;
+    ns = BigInt(ms) * 1_000_000n;
+  }
+  if (ns <= lastNs && lastNs - ns < 2_000_000n) ns = lastNs + 1n;
+  lastNs = ns;
+  return ns;
+}
+
+/** Go's time.RFC3339Nano in UTC, as Docker's json-file stores it: trailing zeros of the fraction dropped */
+export function rfc3339Nano(ns: bigint): string {
+  const ms = ns / 1_000_000n;
+  const frac = String(ns % 1_000_000_000n).padStart(9, "0").replace(/0+$/, "");
+  return `${new Date(Number(ms)).toISOString().slice(0, 19)}${frac ? `.${frac}` : ""}Z`;
+}
+
+/** An RFC 3339 time with any number of fraction digits (ours, older files', Docker's) in ns; null if unreadable */
+export function timeNs(time: string): bigint | null {
+  const m = /^([^.]*?)(?:\.(\d{1,9})\d*)?(Z|[+-]\d\d:\d\d)?$/.exec(time);
+  if (!m) return null;
+  const ms = Date.parse(`${m[1]}${m[3] ?? ""}`);
+  if (Number.isNaN(ms)) return null;
+  return BigInt(ms) * 1_000_000n + BigInt((m[2] ?? "").padEnd(9, "0"));
+}
+
+/** Docker's `logs -t` prefix: RFC3339NanoFixed (always nine fraction digits), UTC */
+export function fixedNano(time: string): string {
+  const ns = timeNs(time);
+  if (ns === null) return time;
+  const ms = ns / 1_000_000n;
+  return `${new Date(Number(ms)).toISOString().slice(0, 19)}.${String(ns % 1_000_000_000n).padStart(9, "0")}Z`;
+}
+
+/** whether a chunk ends on a whole UTF-8 character (else a decoder holds its first bytes) */
+export function endsCharacter(c: Uint8Array): boolean {
+  for (let back = 1; back <= Math.min(4, c.length); back++) {
+    const b = c[c.length - back]!;
+    // bytes after an ASCII one that no lead byte starts are invalid: decoded already, as U+FFFD
+    if (b < 0x80) return true;
+    if (b >= 0xc0) return back >= (b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2);
+  }
+  return true;
 }
 
 /** one entry as the line written to the file */
 export function entryLine(stream: Stream, log: string): string {
-  return `${JSON.stringify({ log, stream, time: nanoTime() })}\n`;
+  return `${JSON.stringify({ log, stream, time: rfc3339Nano(nowNs()) })}\n`;
 }
+
+/** the partial lines a LogLines holds, carried across the idle supervisor's re-execs */
+export type Pending = Partial<Record<Stream, string>>;
 
 /** Splits each stream's chunks into entries; a partial line waits for the rest (or for flush). */
 export class LogLines {
-  #pending: Record<Stream, string> = { stdout: "", stderr: "" };
+  #pending: Record<Stream, string>;
   #decoders: Record<Stream, TextDecoder> = { stdout: new TextDecoder(), stderr: new TextDecoder() };
 
-  constructor(readonly emit: (stream: Stream, log: string) => void) {}
+  constructor(
+    readonly emit: (stream: Stream, log: string) => void,
+    pending: Pending = {},
+  ) {
+    this.#pending = { stdout: pending.stdout ?? "", stderr: pending.stderr ?? "" };
+  }
 
   write(stream: Stream, chunk: Uint8Array | string): void {
     const text = typeof chunk === "string" ? chunk : this.#decoders[stream].decode(chunk, { stream: true });
@@ -49,9 +110,12 @@ export class LogLines {
     this.#pending[stream] = buf;
   }
 
-  /** nothing held back: no partial line waiting for its newline (a hand-over would cut it in two) */
-  get empty(): boolean {
-    return this.#pending.stdout === "" && this.#pending.stderr === "";
+  /** the partial lines waiting for their newline (decoded text: bytes of a cut character are not in it) */
+  get pending(): Pending {
+    const p: Pending = {};
+    if (this.#pending.stdout) p.stdout = this.#pending.stdout;
+    if (this.#pending.stderr) p.stderr = this.#pending.stderr;
+    return p;
   }
 
   /** flushes partial lines (container exit) */

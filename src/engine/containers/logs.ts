@@ -10,7 +10,7 @@ import { entryLine, LogLines, type Stream } from "./log-format.ts";
 export const DEFAULT_MAX_SIZE = 10 * 1000 * 1000;
 export const DEFAULT_MAX_FILES = 3;
 
-export { nanoTime, type Stream } from "./log-format.ts";
+export { fixedNano, timeNs, type Stream } from "./log-format.ts";
 
 export class JsonLogWriter {
   #fd: number;

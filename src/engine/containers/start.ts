@@ -123,7 +123,7 @@ export async function followDetached(id: string, input = false): Promise<number>
   return viewOf(id)?.state.ExitCode ?? 0;
 }
 
-function writeAll(fd: number, chunk: Uint8Array): void {
+export function writeAll(fd: number, chunk: Uint8Array): void {
   let off = 0;
   while (off < chunk.length) {
     try {

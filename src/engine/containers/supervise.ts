@@ -7,10 +7,9 @@
  * the output into the log and execs back as `__supervise <id> --resume <json>` when PID 1 has exited;
  * this process image then reaps it and goes on with the restart loop. After a burst of output the
  * idle mode refreshes itself through `__supervise <id> --reidle <json>`, which execs a fresh idle mode
- * at once. Containers with -i or -t stay in this mode for their whole run: their stdin/pty is served
- * through the attach FIFO (attach.ts), which the idle mode does not do; so do containers in the host's
- * pid namespace (see start()). BUNKER_SUPERVISOR_IDLE=0 keeps every container in this mode (for
- * measuring and debugging).
+ * at once. Containers with -i or -t idle too: the idle mode holds their pty master or stdin pipe and
+ * serves their attach FIFO (attach.ts). Containers in the host's pid namespace stay in this mode (see
+ * start()). BUNKER_SUPERVISOR_IDLE=0 keeps every container in this mode (for measuring and debugging).
  */
 import { closeSync, fstatSync, mkdirSync, openSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
@@ -23,18 +22,24 @@ import { selfCommand } from "../../runtime/spawn.ts";
 import { O_CLOEXEC } from "../../sys/constants.ts";
 import { isUnreapedChild, wait4, WNOHANG } from "../../sys/extra.ts";
 import { linuxSys } from "../../sys/linux.ts";
-import { DRAIN_MS, IDLE_ENV, pumpFd, type IdleArgs, type ResumeArgs, type RunArgs } from "./idle.ts";
+import { openFifo, serveAttach, type AttachTarget } from "./attach.ts";
+import { DRAIN_MS, IDLE_ENV, pumpFd, type IdleArgs, type ResumeArgs, type RunArgs, type RunFds } from "./idle.ts";
+import type { Pending } from "./log-format.ts";
 import { JsonLogWriter } from "./logs.ts";
-import { finishRun, recordStartError, selfStart, startSession, type Exit, type Session } from "./session.ts";
+import { fdStream, finishRun, recordStartError, selfStart, startSession, type Exit, type Session } from "./session.ts";
 import { signalIfSame } from "./procs.ts";
 import { clearLive, cpaths, loadLive, loadRecord, loadState, updateState, writeLive } from "./store.ts";
 import type { ContainerRecord } from "./types.ts";
 
-/** a run whose output is on pipes we made: handed to the idle mode, or pumped here if that cannot be */
+/**
+ * a run whose fds we hold (output pipes we made, the stdin pipe's write end, the pty master): handed to
+ * the idle mode, or served here if that cannot be
+ */
 interface PipedRun {
   session: Session;
-  out: number;
-  err: number;
+  fds: RunFds;
+  /** the attach FIFO (-i/-t), open before the starter hears of the run: an attach right after finds a reader */
+  fifo?: number;
   startedAt: number;
   /** settles once the output pumped in this process (no hand-off) is in the log; the exit waits for it */
   pumped: Promise<unknown>;
@@ -69,9 +74,9 @@ export async function superviseMain(args: string[]): Promise<void> {
   let resumed: Resumed | undefined;
   if (resume) resumed = { backoffMs: resume.backoffMs, exited: resumeRun(rec, resume).then(toRunExit) };
   else if (reidle) {
-    // the idle mode refreshing itself (idle.ts): straight into a fresh one, the pipes are fds 0 and 1
+    // the idle mode refreshing itself (idle.ts): straight into a fresh one, the run's fds are in 0-2
     try {
-      enterIdle(rec, reidle, 0, 1);
+      enterIdle(rec, reidle);
     } catch (err) {
       debug(`no idle mode: ${err instanceof Error ? err.message : String(err)}`);
       resumed = { backoffMs: reidle.backoffMs, exited: watchHere(rec, reidle).then(toRunExit) };
@@ -83,43 +88,45 @@ export async function superviseMain(args: string[]): Promise<void> {
       restartCount: state.RestartCount,
       async start() {
         const fresh = loadRecord(id) ?? rec;
-        const interactive = fresh.Config.OpenStdin || fresh.Config.Tty;
+        const tty = fresh.Config.Tty;
         // output that may outlive PID 1 (no pid namespace of its own) would keep the idle mode from
         // seeing the exit; bunker has no --pid host yet, so this guards the future
-        const idle = !interactive && fresh.HostConfig.PidMode !== "host" && process.env.BUNKER_SUPERVISOR_IDLE !== "0";
-        const pipes = idle ? outputPipes() : null;
+        const idle = fresh.HostConfig.PidMode !== "host" && process.env.BUNKER_SUPERVISOR_IDLE !== "0";
+        // a pty needs none: init makes it, we get its master
+        const pipes = idle && !tty ? runPipes(fresh.Config.OpenStdin) : null;
         let session: Session;
         try {
           session = await startSession(fresh, {
-            stdin: fresh.Config.OpenStdin ? "pipe" : "ignore",
+            stdin: pipes?.stdin ? pipes.stdin[0] : fresh.Config.OpenStdin ? "pipe" : "ignore",
             ...(pipes ? { output: { stdout: pipes.out[1], stderr: pipes.err[1] } } : {}),
+            ownPty: idle,
           });
         } catch (err) {
-          if (pipes) closeAll([pipes.out[0], pipes.err[0]]);
+          if (pipes) closeAll([pipes.out[0], pipes.err[0], ...(pipes.stdin ? [pipes.stdin[1]] : [])]);
           throw err;
         } finally {
-          // the container holds the write ends now: EOF comes when its last process is gone
-          if (pipes) closeAll([pipes.out[1], pipes.err[1]]);
+          // the container holds its ends now: EOF comes when its last process is gone
+          if (pipes) closeAll([pipes.out[1], pipes.err[1], ...(pipes.stdin ? [pipes.stdin[0]] : [])]);
         }
+        const l = session.launched;
         // a stop that arrived while this run was being launched
-        if (loadState(id).ManuallyStopped) signalIfSame(session.launched.pid, session.launched.startTime, 9);
-        if (interactive) {
-          // loaded only for -i/-t: a plain detached supervisor never serves attach
-          const { serveAttach } = await import("./attach.ts");
-          const stopServing = serveAttach(id, session.launched);
-          void session.finished.then(stopServing);
-        }
+        if (loadState(id).ManuallyStopped) signalIfSame(l.pid, l.startTime, 9);
         let exited: Promise<RunExit>;
-        if (pipes) {
+        if (idle) {
+          const fds: RunFds = pipes ? { out: pipes.out[0], err: pipes.err[0], stdin: pipes.stdin?.[1] } : { pty: l.ptyMaster };
           let pumpedBy!: PipedRun["pumpedBy"];
           const pumped = new Promise<unknown>((r) => (pumpedBy = r));
-          const run: PipedRun = (piped = { session, out: pipes.out[0], err: pipes.err[0], startedAt: Date.now(), pumped, pumpedBy });
+          const run: PipedRun = (piped = { session, fds, startedAt: Date.now(), pumped, pumpedBy });
+          if (fresh.Config.OpenStdin || tty) run.fifo = openFifo(id);
           exited = session.finished.then(async (e) => {
             await run.pumped;
-            closeAll([run.out, run.err]);
+            closeAll(fdList(run.fds));
             return toRunExit(e);
           });
-        } else exited = session.finished.then(toRunExit);
+        } else {
+          if (fresh.Config.OpenStdin || tty) void session.finished.then(serveAttach(id, { pty: l.ptyMaster, stdin: l.stdin }));
+          exited = session.finished.then(toRunExit);
+        }
         return { pid: session.launched.pid, exited };
       },
       manuallyStopped: () => loadState(id).ManuallyStopped,
@@ -169,15 +176,32 @@ export async function superviseMain(args: string[]): Promise<void> {
   process.exit(0);
 }
 
-function outputPipes(): { out: [number, number]; err: [number, number] } {
+/** pipes for a run's stdout and stderr, and its stdin with -i: [read end, write end] each */
+function runPipes(withStdin: boolean): { out: [number, number]; err: [number, number]; stdin?: [number, number] } {
   const sys = linuxSys();
-  const out = sys.pipe2(O_CLOEXEC);
+  const made: number[] = [];
+  const pipe = (): [number, number] => {
+    const p = sys.pipe2(O_CLOEXEC);
+    made.push(...p);
+    return p;
+  };
   try {
-    return { out, err: sys.pipe2(O_CLOEXEC) };
+    return { out: pipe(), err: pipe(), ...(withStdin ? { stdin: pipe() } : {}) };
   } catch (e) {
-    closeAll(out);
+    closeAll(made);
     throw e;
   }
+}
+
+const fdList = (fds: RunFds): number[] => [fds.out, fds.err, fds.stdin, fds.pty].filter((fd): fd is number => fd !== undefined);
+
+/** the run's fds in 0-2 point at /dev/null again (after the idle mode, or a failed attempt to enter it) */
+function releaseLow(fds: RunFds): void {
+  try {
+    const nul = openSync("/dev/null", "r+");
+    for (const fd of fdList(fds)) if (fd <= 2) linuxSys().dup3(nul, fd, 0);
+    closeSync(nul);
+  } catch {}
 }
 
 function closeAll(fds: number[]): void {
@@ -198,43 +222,55 @@ function handOff(rec: ContainerRecord, run: PipedRun, rm: RestartManager): void 
   const launched = run.session.launched;
   if (!(Bun.peek(launched.wait()) instanceof Promise) || !isUnreapedChild(launched.pid)) return pumpHere(rec, run);
   try {
-    enterIdle(rec, { pid: launched.pid, pidStart: launched.startTime, startedAt: run.startedAt, backoffMs: rm.timeout }, run.out, run.err);
+    enterIdle(rec, { pid: launched.pid, pidStart: launched.startTime, startedAt: run.startedAt, backoffMs: rm.timeout, fds: run.fds }, run.fifo);
   } catch (err) {
     debug(`no idle mode: ${err instanceof Error ? err.message : String(err)}`);
-    // fds 0 and 1 may hold the pipes by now: back to /dev/null, as after the report to the starter
-    try {
-      const nul = openSync("/dev/null", "r+");
-      linuxSys().dup3(nul, 0, 0);
-      linuxSys().dup3(nul, 1, 0);
-      closeSync(nul);
-    } catch {}
+    // 0-2 may hold copies of the run's fds by now: back to /dev/null, as after the report to the starter
+    releaseLow(idleLayout(run.fds));
     pumpHere(rec, run);
   }
 }
 
+/** where the idle mode keeps a run's fds (see RunFds in idle.ts) */
+function idleLayout(fds: RunFds): RunFds {
+  if (fds.pty !== undefined) return { pty: 0 };
+  if (fds.stdin !== undefined) return { stdin: 0, out: 1, err: 2 };
+  return { out: 0, err: 1 };
+}
+
 /**
- * execve into `__idle`: the output pipes become fds 0 and 1 (the ones the idle mode's own re-execs
- * keep) and the log is opened for it. Returns only by throwing (the exec failed).
+ * execve into `__idle`: the run's fds are copied to 0-2 (the ones the idle mode's own re-execs keep;
+ * when they are there already, after such a re-exec, they stay as they are) and the log, and for -i/-t
+ * the attach FIFO (unless open already), are opened for it. Returns only by throwing (the exec failed;
+ * `fifo` is then still open, the rest closed).
  */
-function enterIdle(rec: ContainerRecord, run: RunArgs, out: number, err: number): never {
+function enterIdle(rec: ContainerRecord, run: RunArgs, fifo?: number): never {
   const sys = linuxSys();
-  if (out !== 0) sys.dup3(out, 0, 0);
-  if (err !== 1) sys.dup3(err, 1, 0);
+  let fds = run.fds;
+  if (!fdList(fds).every((fd) => fd <= 2)) {
+    // fresh from a launch: every fd of the run is above 2, so no copy overwrites another
+    const to = idleLayout(fds);
+    for (const k of ["out", "err", "stdin", "pty"] as const) if (fds[k] !== undefined) sys.dup3(fds[k], to[k]!, 0);
+    fds = to;
+  }
   const path = cpaths.log(rec.Id);
-  const logFd = openSync(path, "a", 0o640);
+  const opened: number[] = [];
   try {
+    const logFd = openSync(path, "a", 0o640);
+    opened.push(logFd);
+    if (fifo === undefined && (rec.Config.OpenStdin || rec.Config.Tty)) opened.push((fifo = openFifo(rec.Id)));
     const idle: IdleArgs = {
       id: rec.Id,
       self: selfCommand("__idle").slice(0, -1),
       ...run,
-      out: 0,
-      err: 1,
+      fds,
       log: { fd: logFd, size: fstatSync(logFd).size, path, maxSize: rec.Bunker.LogMaxSize, maxFiles: rec.Bunker.LogMaxFiles },
+      ...(fifo !== undefined ? { fifo } : {}),
     };
     const env: Record<string, string> = { ...(process.env as Record<string, string>), ...IDLE_ENV };
-    return execSelf([...selfCommand("__idle"), JSON.stringify(idle)], env, [logFd]);
+    return execSelf([...selfCommand("__idle"), JSON.stringify(idle)], env, fifo !== undefined ? [...opened, fifo] : opened);
   } catch (e) {
-    closeAll([logFd]);
+    closeAll(opened);
     throw e;
   }
 }
@@ -243,29 +279,71 @@ function debug(msg: string): void {
   if (process.env.BUNKER_SUPERVISOR_DEBUG) console.error(`bunker: supervisor: ${msg}`);
 }
 
-/** the full mode's copy of a run's stdout and stderr pipes into its json log, until both reach EOF */
-function logPipes(rec: ContainerRecord, out: number, err: number): { log: JsonLogWriter; pumps: Promise<unknown> } {
+/**
+ * The full mode doing the idle mode's work for a run: its output (pipes or pty) copied into the json
+ * log until EOF (`pumped`), and for -i/-t its attach FIFO served, until `close()`, which also writes
+ * out a line left open.
+ */
+function serveHere(rec: ContainerRecord, fds: RunFds, fifo?: number, pending: Pending = {}): { pumped: Promise<unknown>; close(): void } {
   const log = new JsonLogWriter(cpaths.log(rec.Id), rec.Bunker.LogMaxSize, rec.Bunker.LogMaxFiles);
-  return { log, pumps: Promise.all([pumpFd(out, (c) => log.write("stdout", c)), pumpFd(err, (c) => log.write("stderr", c))]) };
+  // lines the idle mode left open go on here
+  for (const s of ["stdout", "stderr"] as const) if (pending[s]) log.write(s, pending[s]);
+  const pumped = Promise.all([
+    fds.out !== undefined ? pumpFd(fds.out, (c) => log.write("stdout", c)) : null,
+    fds.err !== undefined ? pumpFd(fds.err, (c) => log.write("stderr", c)) : null,
+    // EIO once the last slave closes ends it, as in a session. At fd 0 (handed back by the idle mode,
+    // which left it non-blocking) through Bun.stdin, as there; fresh from a launch through read(2)
+    fds.pty !== undefined ? pumpFd(fds.pty === 0 ? Bun.stdin.stream() : fdStream(fds.pty), (c) => log.write("stdout", c)) : null,
+  ]);
+  const stopServing = rec.Config.OpenStdin || rec.Config.Tty ? serveAttach(rec.Id, attachTarget(fds), fifo) : null;
+  return {
+    pumped,
+    close() {
+      log.close();
+      stopServing?.();
+    },
+  };
 }
 
-/** the full mode's own copy of the output into the log, for a run that was not handed off */
+/** the attach target of a run whose stdin pipe we made: its end closes the pipe (and forgets the fd) */
+function attachTarget(fds: RunFds): AttachTarget {
+  if (fds.pty !== undefined || fds.stdin === undefined) return { pty: fds.pty };
+  const fd = fds.stdin;
+  const w = Bun.file(fd).writer();
+  const flushed = () => Promise.resolve(w.flush()).catch(() => {});
+  return {
+    stdin: {
+      write: (b: Uint8Array) => (w.write(b), flushed()),
+      end: () =>
+        flushed().then(() => {
+          if (fds.stdin !== fd) return;
+          fds.stdin = undefined;
+          closeAll([fd]);
+        }),
+    },
+  };
+}
+
+/** the full mode's own service of a run that was not handed off */
 function pumpHere(rec: ContainerRecord, run: PipedRun): void {
-  const { log, pumps } = logPipes(rec, run.out, run.err);
-  run.pumpedBy(pumps.finally(() => log.close()));
+  const served = serveHere(rec, run.fds, run.fifo);
+  run.pumpedBy(served.pumped.finally(() => served.close()));
 }
 
-/** a running container whose idle mode could not be re-entered: its output (fds 0, 1) and exit here */
+/** a running container whose idle mode could not be re-entered: its fds (0-2) and exit served here */
 async function watchHere(rec: ContainerRecord, r: RunArgs): Promise<Exit> {
-  const { log, pumps } = logPipes(rec, 0, 1);
+  const served = serveHere(rec, r.fds, undefined, r.pending);
   const code = await reap(r.pid);
-  await Promise.race([pumps, Bun.sleep(DRAIN_MS)]);
-  log.close();
+  await Promise.race([served.pumped, Bun.sleep(DRAIN_MS)]);
+  served.close();
+  releaseLow(r.fds);
   return finishRun(rec, code, r.startedAt);
 }
 
 /** the end of the run the idle mode watched: PID 1 reaped here, then what a session does at its end */
 async function resumeRun(rec: ContainerRecord, r: ResumeArgs): Promise<Exit> {
+  // the run's pipes or pty master, handed back in 0-2, are of no more use
+  releaseLow(r.fds);
   const e = await finishRun(rec, await reap(r.pid), r.startedAt);
   return { ...e, finishedAt: new Date(r.exitedAt).toISOString(), ranMs: r.exitedAt - r.startedAt };
 }
