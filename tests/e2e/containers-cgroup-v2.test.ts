@@ -235,6 +235,13 @@ describe.skipIf(!isRoot || !hasV2)("containers on cgroup v2 (BUNKER_CGROUP_ROOT 
     } else {
       expect(run.stderr).toBe(`WARNING: ${memWarning}\n`);
     }
+    // Docker's daemon stores what it applies: a discarded limit reads 0 (swap -1, unlimited)
+    // (where memory is applied, MemorySwap depends on the host's swap accounting: not checked)
+    const limits = async () => {
+      const [mem, swap, pids] = (await h.ok(["inspect", "-f", "{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.PidsLimit}}", "lim"])).split(" ");
+      return `${offered.includes("memory") ? mem : `${mem} ${swap}`} ${pids}`;
+    };
+    expect(await limits()).toBe(offered.includes("memory") ? `${64 << 20} <nil>` : "0 -1 <nil>");
 
     const upd = await h.bunker(["update", "-m", "128m", "--pids-limit", "10", "lim"]);
     const expected = ["lim"];
@@ -243,6 +250,9 @@ describe.skipIf(!isRoot || !hasV2)("containers on cgroup v2 (BUNKER_CGROUP_ROOT 
     expect(upd).toMatchObject({ code: 0, stdout: `${expected.join("\n")}\n`, stderr: "" });
     if (offered.includes("memory")) expect(readFileSync(join(h.cgDir(id), "memory.max"), "utf8").trim()).toBe(String(128 << 20));
     if (offered.includes("pids")) expect(readFileSync(join(h.cgDir(id), "pids.max"), "utf8").trim()).toBe("10");
+    // update: a discarded field leaves the record as it was (MemorySwap goes to -1), as Docker's does
+    const memAfter = offered.includes("memory") ? `${128 << 20}` : "0 -1";
+    expect(await limits()).toBe(`${memAfter} ${offered.includes("pids") ? "10" : "<nil>"}`);
 
     const cpus = await h.bunker(["update", "--cpus", "0.5", "lim"]);
     if (offered.includes("cpu")) {

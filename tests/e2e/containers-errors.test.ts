@@ -84,6 +84,48 @@ describe("containers: bad input and error paths", () => {
     expect(await h.ok(["ps", "-aq", "--no-trunc"])).toBe(d.stdout.trim());
   });
 
+  test("a working dir that is a file: run 125 and create 1 with the daemon's 'Cannot mkdir', nothing created; start and exec fail too", async () => {
+    const notDir = `${DAEMON}Cannot mkdir: /etc/passwd is not a directory\n`;
+    expect(await h.bunker(["run", "--rm", "-w", "/etc/passwd", "busybox", "true"])).toEqual({ code: 125, stdout: "", stderr: notDir });
+    expect(await h.bunker(["run", "-d", "-w", "/etc/passwd/", "busybox", "true"])).toEqual({ code: 125, stdout: "", stderr: notDir });
+    expect(await h.bunker(["create", "-w", "/etc/../etc/passwd", "busybox", "true"])).toEqual({ code: 1, stdout: "", stderr: notDir });
+    // a symlink is followed: busybox's /bin/sh is a link to the binary
+    expectRun(await h.bunker(["run", "--rm", "-w", "/bin/sh", "busybox", "true"]), 125, `${DAEMON}Cannot mkdir: /bin/sh is not a directory`);
+    expect(await h.ok(["ps", "-aq"])).toBe("");
+    // stored as the daemon cleans it; a missing one is made at start
+    await h.ok(["create", "--name", "wd", "-w", "/tmp/../srv/new/", "busybox", "pwd"]);
+    expect(await h.ok(["inspect", "-f", "{{.Config.WorkingDir}}", "wd"])).toBe("/srv/new");
+    expect(await h.bunker(["start", "-a", "wd"])).toEqual({ code: 0, stdout: "/srv/new\n", stderr: "" });
+    // made a file since create: the next start is refused the same way (Docker's start-time check)
+    await h.ok(["create", "--name", "cw", "-w", "/w", "busybox", "sh", "-c", "cd / && rmdir /w && echo x > /w"]);
+    expect((await h.bunker(["start", "-a", "cw"])).code).toBe(0);
+    expectRun(await h.bunker(["start", "-a", "cw"]), 1, "Cannot mkdir: /w is not a directory");
+    // exec keeps runc's chdir failure (126), as Docker's does
+    await running("r1");
+    expectRun(await h.bunker(["exec", "-w", "/etc/passwd", "r1", "true"]), 126, 'chdir to cwd ("/etc/passwd") set in config.json failed: not a directory');
+  });
+
+  test("-i and -t with no terminal on stdin: run and exec refuse as Docker's CLI does (1, before anything is made); -t alone gets a pty", async () => {
+    const noTty = { code: 1, stdout: "", stderr: "the input device is not a TTY\n" };
+    expect(await h.bunker(["run", "--rm", "-it", "busybox", "true"])).toEqual(noTty);
+    expect(await h.bunker(["run", "--rm", "-t", "-a", "stdin", "busybox", "true"])).toEqual(noTty);
+    // after the flag checks, before the image is looked for
+    expect(await h.bunker(["run", "-it", MISSING_IMAGE])).toEqual(noTty);
+    expectRun(await h.bunker(["run", "-it", "--restart", "always", "--rm", "busybox", "true"]), 125, "conflicting options: cannot specify both --restart and --rm");
+    expect(await h.ok(["ps", "-aq"])).toBe("");
+    expect(await h.ok(["run", "--rm", "-t", "busybox", "tty"])).toStartWith("/dev/pts/");
+    // detached, or only created: nothing of ours is attached to the container's terminal
+    await h.ok(["run", "-dit", "--name", "it", "busybox", "sh"]);
+    await h.ok(["create", "-it", "--name", "cit", "busybox", "sh"]);
+    // exec: an unknown container is reported first, then the terminal, then the container's state
+    expect(await h.bunker(["exec", "-it", "nosuch", "true"])).toEqual({ code: 1, stdout: "", stderr: `${DAEMON}No such container: nosuch\n` });
+    expect(await h.bunker(["exec", "-it", "it", "true"])).toEqual(noTty);
+    expect(await h.bunker(["exec", "-it", "cit", "true"])).toEqual(noTty);
+    expect(await h.ok(["exec", "-t", "it", "tty"])).toStartWith("/dev/pts/");
+    expect(await h.bunker(["exec", "-dit", "it", "true"])).toEqual({ code: 0, stdout: "", stderr: "" });
+    expect(await h.ok(["exec", "-i", "it", "echo", "ok"])).toBe("ok");
+  });
+
   test("start of a container whose command is missing: exit 1, with or without -a; the error is on record", async () => {
     await h.ok(["create", "--name", "c1", "busybox", "/nonexistent"]);
     const s = await h.bunker(["start", "c1"]);
@@ -140,7 +182,13 @@ describe("containers: bad input and error paths", () => {
     const p1 = await h.ok(["inspect", "-f", "{{.Id}}", "p1"]);
     const cases: Array<[string[], string]> = [
       [["rm", "r1"], `${DAEMON}cannot remove container "/r1": container is running: stop the container before removing or force remove`],
-      [["kill", "-s", "BOGUS", "r1"], `${DAEMON}Invalid signal: BOGUS`],
+      // moby 28 checks the signal before the container and its router wraps the answer (20.10 said
+      // "Cannot kill container: r1: The linux daemon does not support signal 999")
+      [["kill", "-s", "BOGUS", "r1"], `${DAEMON}cannot kill container: r1: Invalid signal: BOGUS`],
+      [["kill", "-s", "999", "r1"], `${DAEMON}cannot kill container: r1: the linux daemon does not support signal 999`],
+      [["kill", "-s", "32", "r1"], `${DAEMON}cannot kill container: r1: the linux daemon does not support signal 32`],
+      [["kill", "-s", "0", "r1"], `${DAEMON}cannot kill container: r1: Invalid signal: 0`],
+      [["kill", "-s", "999", "nosuch"], `${DAEMON}cannot kill container: nosuch: the linux daemon does not support signal 999`],
       [["kill", "s1"], `${DAEMON}cannot kill container: s1: container ${s1} is not running`],
       [["pause", "s1"], `${DAEMON}container ${s1} is not running`],
       [["pause", "p1"], `${DAEMON}container ${p1} is already paused`],
@@ -157,6 +205,10 @@ describe("containers: bad input and error paths", () => {
     expect(await h.bunker(["stop", "-t", "x", "r1"])).toMatchObject({ code: 125, stderr: expect.stringContaining(`invalid argument "x" for "-t, --timeout" flag`) });
     expect(await h.bunker(["top", "r1", "-eo", "pid"])).toMatchObject({ code: 1, stderr: expect.stringContaining("ps options are not supported") });
     expect(await h.ok(["inspect", "-f", "{{.State.Status}}", "r1", "p1", "s1"])).toBe("running\npaused\nexited");
+    // a number is taken as Go's Atoi reads it (sign, leading zeros): 28 is SIGWINCH, which sleep ignores
+    expect(await h.ok(["kill", "-s", "+28", "r1"])).toBe("r1");
+    expect(await h.ok(["kill", "-s", "0028", "r1"])).toBe("r1");
+    expect(await h.ok(["inspect", "-f", "{{.State.Status}}", "r1"])).toBe("running");
     // Docker's long name, and its older spelling, of stop's -t
     expect(await h.ok(["stop", "--timeout", "1", "r1"])).toBe("r1");
     expect(await h.ok(["restart", "--time", "1", "r1"])).toBe("r1");

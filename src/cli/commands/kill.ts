@@ -1,4 +1,5 @@
 import { killContainer } from "../../engine/containers/index.ts";
+import { killSignal } from "../../engine/containers/signals.ts";
 import type { CommandSpec } from "../_command.ts";
 import { forEachContainer } from "./_containers.ts";
 
@@ -11,7 +12,8 @@ const spec: CommandSpec<typeof flags> = {
   positionals: [{ name: "CONTAINER", description: "containers" }],
   args: { min: 1 },
   run({ flags, positionals }) {
-    return forEachContainer(positionals, (ref) => killContainer(ref, flags.signal));
+    // the signal is checked for each container, before it is looked up, as Docker's daemon does
+    return forEachContainer(positionals, async (ref) => killContainer(ref, killSignal(ref, flags.signal)));
   },
 };
 export default spec;

@@ -1,6 +1,6 @@
 // the verbs' own modules, not engine/containers/index.ts: the index pulls in every verb (exec, logs,
 // stats, boot, ...) and `run --rm` is the start-up path the benchmark measures
-import { createContainer } from "../../engine/containers/create.ts";
+import { checkFlags, createContainer } from "../../engine/containers/create.ts";
 import { removeContainer, removeFinishedRun } from "../../engine/containers/remove.ts";
 import { runAttached, startDetached } from "../../engine/containers/start.ts";
 import { trace } from "../../runtime/trace.ts";
@@ -8,6 +8,7 @@ import { discardPreparedInit } from "../../runtime/launch.ts";
 import { prepareAttachedRun } from "../_early-init.ts";
 import type { CommandSpec } from "../_command.ts";
 import type { FlagValues } from "../_flags.ts";
+import { UsageError } from "../../errors.ts";
 import { log } from "../_log.ts";
 import { pullHooks } from "./_pull-missing.ts";
 import { containerError, runFlags, toCreateOptions } from "./_container-flags.ts";
@@ -33,7 +34,11 @@ async function runCommand({ flags, positionals }: { flags: RunFlags; positionals
   const opts = toCreateOptions(flags, positionals, flags.detach);
   const hooks = pullHooks(flags.pull);
   trace("run");
-  if (!flags.detach) return runHere(flags, opts, hooks);
+  if (!flags.detach) {
+    checkFlags(opts);
+    checkTty(flags);
+    return runHere(flags, opts, hooks);
+  }
   const { id, warnings } = await createContainer(opts, hooks);
   for (const w of warnings) log.warn(w);
   trace("created");
@@ -47,6 +52,15 @@ async function runCommand({ flags, positionals }: { flags: RunFlags; positionals
   }
   process.stdout.write(`${id}\n`);
   return 0;
+}
+
+/**
+ * Docker's CLI (CheckTty, after its flag checks, before any request): a container terminal fed from
+ * our stdin needs a terminal there. -t alone is fine, the container still gets its pty.
+ */
+function checkTty(flags: RunFlags): void {
+  const attachStdin = flags.interactive || flags.attach.some((s) => s.toLowerCase() === "stdin");
+  if (flags.tty && attachStdin && !process.stdin.isTTY) throw new UsageError("the input device is not a TTY");
 }
 
 /**

@@ -4,7 +4,8 @@
  * defaults to the short id). The user is resolved here, from the image's own /etc/passwd.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, posix } from "node:path";
+import { UsageError } from "../../errors.ts";
 import { normalizeCapabilities } from "../../runtime/caps.ts";
 import { parseSignal } from "../../sys/constants.ts";
 import { resolveImageForRun, type MissingImageHooks, type ResolvedImage } from "./image-source.ts";
@@ -14,6 +15,9 @@ import {
   type CreateOptions,
 } from "./options.ts";
 import { discardPlan, parseMountFlags, planMounts } from "../mounts/index.ts";
+import { resolveInImage } from "../volumes/populate.ts";
+import { linuxSys } from "../../sys/linux.ts";
+import { discardedLimits } from "./limits.ts";
 import { cgroupOf, resourcesOf } from "./resources.ts";
 import { cpaths, insertRecord, NAME_RE, newId, randomName } from "./store.ts";
 import type { ContainerRecord, HostConfig } from "./types.ts";
@@ -28,8 +32,7 @@ export async function createContainer(opts: CreateOptions, hooks: MissingImageHo
   validate(opts);
   const id = newId();
   // limits are parsed and checked (Docker's rules and words) before a pull, a name or a record exists
-  const limits = parseLimits(opts);
-  const warnings = await checkLimits(id, limits);
+  const { limits, warnings } = await checkLimits(id, parseLimits(opts));
   const image = await resolveImageForRun(opts.image, hooks);
   const rec = buildRecord(id, opts, image, limits);
   // resolve the user now so a typo fails `create`, not a later `start`
@@ -38,6 +41,7 @@ export async function createContainer(opts: CreateOptions, hooks: MissingImageHo
   rec.Bunker.Gid = user.gid;
   rec.Bunker.Gids = user.additionalGids;
   if (!rec.Config.Env.some((e) => e.startsWith("HOME="))) rec.Bunker.Home = user.home;
+  checkWorkdir(rec.Config.WorkingDir, image.lower);
   const plan = planMounts(parseMountFlags({ volume: opts.volumes, mount: opts.mounts, tmpfs: opts.tmpfs }), {
     containerId: id,
     imageVolumes: Object.keys(image.config.Volumes ?? {}),
@@ -62,17 +66,51 @@ export async function createContainer(opts: CreateOptions, hooks: MissingImageHo
   return { id, warnings };
 }
 
-function validate(opts: CreateOptions): void {
-  // Docker's CLI parses these before it asks for anything: a typo fails before a pull
-  parseRestart(opts.restart);
+/**
+ * Docker's daemon makes the working directory in the container's root at create
+ * (SetupWorkingDirectory), so one that names a file in the image fails `create` (1) and `run` (125)
+ * with nothing left behind. What the image lacks is made later, by init (after the volumes are mounted).
+ */
+function checkWorkdir(workdir: string, lower: string[]): void {
+  if (workdir === "" || workdir === "/") return;
+  const hit = resolveInImage(linuxSys(), lower, workdir);
+  if (hit?.kind === "other") throw engineError(`Cannot mkdir: ${workdir} is not a directory`);
+}
+
+/** Go's filepath.Clean of an absolute path, as the daemon stores WorkingDir */
+function cleanPath(p: string): string {
+  const n = posix.normalize(p);
+  return n.length > 1 && n.endsWith("/") ? n.slice(0, -1) : n;
+}
+
+/**
+ * What Docker's CLI checks while it parses the flags, before it asks for anything (a typo fails before a
+ * pull); `run` makes these before its terminal check, as Docker's does.
+ */
+export function checkFlags(opts: CreateOptions): void {
+  try {
+    parseRestart(opts.restart);
+  } catch (e) {
+    if (e instanceof UsageError) throw e; // an unknown policy is the daemon's to refuse: validate
+  }
   collectEnv(opts.envFiles, opts.env);
   parseLabels(opts.labels);
+  parseLimits(opts);
+  if (opts.autoRemove && opts.restart && opts.restart !== "no")
+    throw clientError("conflicting options: cannot specify both --restart and --rm");
+  for (const s of opts.securityOpt) {
+    if (!/^(seccomp[=:]unconfined|no-new-privileges(:true|:false|=true|=false)?|apparmor[=:].*|label[=:].*)$/.test(s))
+      throw clientError(`Invalid --security-opt: "${s}"`);
+  }
+}
+
+function validate(opts: CreateOptions): void {
+  checkFlags(opts);
+  parseRestart(opts.restart);
   if (opts.name !== undefined && !NAME_RE.test(opts.name))
     throw engineError(`Invalid container name (${opts.name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
   if (opts.workdir !== undefined && opts.workdir !== "" && !opts.workdir.startsWith("/"))
     throw engineError(`the working directory '${opts.workdir}' is invalid, it needs to be an absolute path`);
-  if (opts.autoRemove && opts.restart && opts.restart !== "no")
-    throw clientError("conflicting options: cannot specify both --restart and --rm");
   if (opts.stopSignal !== undefined && parseSignal(opts.stopSignal) === null) throw engineError(`Invalid signal: ${opts.stopSignal}`);
   const net = opts.network ?? "default";
   if (!["default", "bridge", "none", "host"].includes(net))
@@ -84,10 +122,6 @@ function validate(opts: CreateOptions): void {
     } catch (e) {
       throw engineError(`Error response from daemon: invalid ${field}: ${(e as Error).message}`);
     }
-  }
-  for (const s of opts.securityOpt) {
-    if (!/^(seccomp[=:]unconfined|no-new-privileges(:true|:false|=true|=false)?|apparmor[=:].*|label[=:].*)$/.test(s))
-      throw clientError(`Invalid --security-opt: "${s}"`);
   }
 }
 
@@ -115,13 +149,15 @@ function parseLimits(o: CreateOptions): Limits {
  * The cgroup layer's own validation (the one `start` runs again when it writes the limits), against
  * this host's sysinfo, so `create -m 1` fails like Docker's and leaves nothing behind. Its warnings
  * (limits the kernel cannot apply, e.g. -m where no memory controller is enabled) are Docker's create
- * warnings; `start` drops those values again when it writes the cgroup.
+ * warnings, and like Docker's daemon the record keeps those limits unset.
  */
-async function checkLimits(id: string, limits: Limits): Promise<string[]> {
+async function checkLimits(id: string, limits: Limits): Promise<{ limits: Limits; warnings: string[] }> {
   const r = resourcesOf(limits as HostConfig);
-  if (Object.keys(r).length === 0) return []; // no limit given: no need to load the cgroup code
+  if (Object.keys(r).length === 0) return { limits, warnings: [] }; // no limit given: no need to load the cgroup code
   const { normalizeResources, validateResources } = await import("../../runtime/cgroups/validate.ts");
-  return validateResources(normalizeResources(r), (await cgroupOf(id)).sysInfo()).warnings;
+  const asked = normalizeResources(r);
+  const checked = validateResources(asked, (await cgroupOf(id)).sysInfo());
+  return { limits: { ...limits, ...discardedLimits(asked, checked.resources) }, warnings: checked.warnings };
 }
 
 function buildRecord(id: string, o: CreateOptions, img: ResolvedImage, limits: Limits): ContainerRecord {
@@ -220,7 +256,7 @@ function buildRecord(id: string, o: CreateOptions, img: ResolvedImage, limits: L
       Cmd: cmd,
       Image: o.image,
       Volumes: ic.Volumes ?? null,
-      WorkingDir: o.workdir ?? ic.WorkingDir ?? "",
+      WorkingDir: o.workdir ? cleanPath(o.workdir) : o.workdir ?? ic.WorkingDir ?? "",
       Entrypoint: entrypoint,
       OnBuild: null,
       Labels: { ...(ic.Labels ?? {}), ...parseLabels(o.labels) },

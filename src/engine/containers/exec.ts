@@ -33,6 +33,8 @@ export interface ExecOptions {
 
 export async function execContainer(ref: string, o: ExecOptions): Promise<number> {
   const v = await refresh(ref);
+  // Docker's CLI checks this once the container is known to exist, before asking for the exec
+  if (!o.detach && o.interactive && o.tty && !process.stdin.isTTY) throw new BunkerError("the input device is not a TTY");
   if (v.status === "paused") throw new ConflictError(`Error response from daemon: Container ${ref} is paused, unpause the container before exec`); // the name as given, like the daemon
   if (v.status !== "running" || !v.live || !v.running) throw new ConflictError(`Error response from daemon: Container ${v.id} is not running`);
   if (o.workdir !== undefined && o.workdir !== "" && !o.workdir.startsWith("/"))

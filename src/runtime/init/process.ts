@@ -29,9 +29,16 @@ export function applyRlimits(ctx: InitContext, proc: ProcessSpec): void {
   }
 }
 
-/** run: the working directory is created when missing, like Docker's WorkingDir. */
+/**
+ * run: the working directory is created when missing, like Docker's WorkingDir. A file there (create
+ * refuses one from the image, but the container may have made one since) is Docker's start-time
+ * SetupWorkingDirectory error: an engine error (125), not the chdir failure (126) of an exec.
+ */
 export function ensureCwd(ctx: InitContext, cwd: string): void {
-  if (cwd && ctx.fs.kind(cwd) === null) ctx.fs.mkdir(cwd, 0o755, true);
+  if (!cwd) return;
+  const kind = ctx.fs.kind(cwd);
+  if (kind === null) ctx.fs.mkdir(cwd, 0o755, true);
+  else if (kind !== "dir") throw new LaunchError("cwd", `Cannot mkdir: ${cwd} is not a directory`, { exitCode: 125 });
 }
 
 export function enterCwd(ctx: InitContext, cwd: string): void {
