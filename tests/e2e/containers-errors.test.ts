@@ -271,6 +271,23 @@ describe("containers: bad input and error paths", () => {
     expect(await h.ok(["update", "-m", "64m", "s1"])).toBe("s1");
   });
 
+  test("update -m alone keeps the swap limit run -m set (2x) and refuses a memory limit above it", async () => {
+    await h.ok(["create", "--name", "sw", "-m", "64m", "busybox", "true"]);
+    const swap = () => h.ok(["inspect", "-f", "{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}}", "sw"]);
+    expect(await swap()).toBe(`${64 << 20} ${128 << 20}`);
+    const id = await h.ok(["inspect", "-f", "{{.Id}}", "sw"]);
+    expect(await h.bunker(["update", "-m", "256m", "sw"])).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `${DAEMON}Cannot update container ${id}: Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time\n`,
+    });
+    expect(await swap()).toBe(`${64 << 20} ${128 << 20}`);
+    expect(await h.ok(["update", "-m", "100m", "sw"])).toBe("sw");
+    expect(await swap()).toBe(`${100 << 20} ${128 << 20}`);
+    expect(await h.ok(["update", "-m", "256m", "--memory-swap", "512m", "sw"])).toBe("sw");
+    expect(await swap()).toBe(`${256 << 20} ${512 << 20}`);
+  });
+
   test("ps and prune: filter and --format errors are the CLI's or the daemon's, as in Docker", async () => {
     expect(await h.bunker(["ps", "--filter", "bogus=1"])).toEqual({ code: 1, stdout: "", stderr: `${DAEMON}invalid filter 'bogus'\n` });
     expect(await h.bunker(["ps", "--filter", "noequals"])).toMatchObject({ code: 125, stderr: expect.stringContaining(`invalid argument "noequals" for "-f, --filter" flag: bad format of filter (expected name=value)`) });

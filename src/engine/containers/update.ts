@@ -30,9 +30,28 @@ export async function updateContainer(ref: string, asked: Partial<HostConfig>): 
       if (k === "MemorySwap") u.MemorySwap = value as number;
       else delete u[k];
     }
+    // after the discards: a memory limit the host cannot apply is not checked against the swap limit
+    keepSwapAbove(v.id, rec.HostConfig, u);
     if (v.status === "running" || v.status === "paused") cg.update(delta);
   }
   applyUpdate(rec.HostConfig, u);
   withLock("containers", () => saveRecord(rec));
   return warnings;
+}
+
+/**
+ * Docker's rule for -m without --memory-swap: the swap limit already set stays (a run with -m alone
+ * has 2x memory, which the record leaves implicit as 0), so a memory limit above it is refused rather
+ * than silently making memory+swap smaller than memory.
+ */
+function keepSwapAbove(id: string, hc: HostConfig, u: Partial<HostConfig>): void {
+  if (!u.Memory || u.MemorySwap) return;
+  const swap = hc.MemorySwap !== 0 ? hc.MemorySwap : hc.Memory > 0 ? hc.Memory * 2 : 0;
+  if (swap !== 0 && u.Memory > swap) {
+    throw new ConflictError(
+      `${DAEMON}Cannot update container ${id}: Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time`,
+    );
+  }
+  // the implicit 2x belonged to the old memory limit: written down, it stays what the cgroup has
+  if (hc.MemorySwap === 0 && swap !== 0) hc.MemorySwap = swap;
 }
