@@ -4,18 +4,55 @@
  * running), the container's exit code passed through, signals proxied to a plain container.
  */
 import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Harness, isRoot, until } from "./containers-harness.ts";
 
 const h = new Harness();
 
 /** `bunker attach` on a pseudo-terminal of its own (as from an interactive shell) */
 function attachOnTerminal(args: string[]) {
+  return onTerminal(["attach", ...args]);
+}
+
+/** `bunker <args>` on a pseudo-terminal of its own, 30 rows by 100 columns */
+function onTerminal(args: string[]) {
   let out = "";
-  const proc = Bun.spawn(h.argv(["attach", ...args]), {
+  const waiting = new Set<() => void>();
+  const proc = Bun.spawn(h.argv(args), {
     env: h.env(),
-    terminal: { cols: 100, rows: 30, data: (_t, d) => void (out += new TextDecoder().decode(d)) },
+    terminal: {
+      cols: 100,
+      rows: 30,
+      data: (_t, d) => {
+        out += new TextDecoder().decode(d);
+        for (const check of waiting) check();
+      },
+    },
   });
-  return { proc, output: () => out, type: (s: string) => proc.terminal!.write(s) };
+  const has = (what: string | RegExp) => (typeof what === "string" ? out.includes(what) : what.test(out));
+  /** when (performance.now(), taken as the output arrived) `what` showed, or null after `ms` */
+  const seen = (what: string | RegExp, ms: number) =>
+    new Promise<number | null>((resolve) => {
+      if (has(what)) return resolve(performance.now());
+      const check = () => {
+        if (!has(what)) return;
+        waiting.delete(check);
+        clearTimeout(timer);
+        resolve(performance.now());
+      };
+      const timer = setTimeout(() => {
+        waiting.delete(check);
+        resolve(null);
+      }, ms);
+      waiting.add(check);
+    });
+  return { proc, output: () => out, type: (s: string) => proc.terminal!.write(s), seen };
+}
+
+function privateDirtyKiB(pid: number): number {
+  const m = /^Private_Dirty:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
+  return Number(m![1]);
 }
 
 /** `bunker attach` with pipes for stdin/stdout/stderr */
@@ -103,6 +140,76 @@ describe.skipIf(!isRoot)("attach", () => {
     b.type("exit 9\n");
     expect(await b.proc.exited).toBe(9);
     expect(await status("sh")).toBe("exited");
+  });
+
+  test("-t: the prompt and the echo of typing show before any newline, and logs hold each byte once", async () => {
+    await h.ok(["run", "-dit", "--name", "live", "busybox", "sh"]);
+    const id = await h.ok(["inspect", "-f", "{{.Id}}", "live"]);
+    // the shell's first prompt reaches the log though no newline follows it
+    expect(await until(async () => (await h.bunker(["logs", "live"])).stdout.includes("/ # "), 5000)).toBe(true);
+    const a = attachOnTerminal(["live"]);
+    // our window size is the pty's first (a detached one starts at 0x0): busybox's line editor redraws
+    // its prompt on that SIGWINCH, a line left open that attach shows once the output is quiet
+    expect(await a.seen("/ # ", 5000)).not.toBeNull();
+    const typedAt = performance.now();
+    a.type("echo hi");
+    const echoedAt = await a.seen("echo hi", 5000);
+    expect(echoedAt).not.toBeNull();
+    // the writer waits 20 ms of quiet, the follower is woken by inotify: far less than this on an idle host
+    expect(echoedAt! - typedAt).toBeLessThan(500);
+    expect(a.output()).not.toMatch(/\nhi\r/);
+    a.type("\r");
+    expect(await a.seen(/echo hi\r+\nhi\r+\n\/ # /, 5000)).not.toBeNull();
+    a.type("\x10\x11");
+    expect(await a.proc.exited).toBe(1);
+
+    const logs = (await h.bunker(["logs", "live"])).stdout;
+    expect(logs.split("echo hi").length).toBe(2);
+    expect(logs.split("\r\nhi\r\n").length).toBe(2);
+    expect(logs).toMatch(/^\r\n\r\nBusyBox [^\n]*\n[\s\S]*\/ # [\s\S]*echo hi\r\nhi\r\n\/ # (\x1b\[6n)?$/);
+    // the echo was written before its newline came, as an entry of its own; `logs` prints the entries'
+    // bytes back to back, so that changes nothing there
+    const log = readFileSync(join(h.root, "containers", id, `${id}-json.log`), "utf8");
+    const entries = log.trim().split("\n").map((l) => JSON.parse(l).log as string);
+    expect(entries.some((e) => e.endsWith("echo hi"))).toBe(true);
+    expect(entries.join("")).toBe(logs);
+    // and `logs -t` stamps a line once, as Docker does (its file would hold the line as one entry)
+    const stamped = (await h.bunker(["logs", "-t", "live"])).stdout.split("\n");
+    const line = stamped.find((l) => l.includes("echo hi"))!;
+    expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z /);
+    expect(line.match(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z /g)?.length).toBe(1);
+    // the supervisor served all of it from its idle mode, and is as small as it was
+    const sup = JSON.parse(readFileSync(`${h.run}/containers/${id}/live.json`, "utf8")).SupervisorPid as number;
+    expect(readFileSync(`/proc/${sup}/cmdline`, "utf8").split("\0")).toContain("__idle");
+    expect(await until(() => privateDirtyKiB(sup) < 2048, 5000)).toBe(true);
+  });
+
+  test("-t: the echo shows before Enter from a full-mode supervisor and from an attached run -it too", async () => {
+    // a supervisor kept out of its idle mode writes the log with the same writer (logs.ts JsonLogWriter)
+    const full = Bun.spawn(h.argv(["run", "-dit", "--name", "full", "busybox", "sh"]), {
+      env: { ...h.env(), BUNKER_SUPERVISOR_IDLE: "0" },
+      stdout: "ignore",
+      stderr: "ignore",
+    });
+    expect(await full.exited).toBe(0);
+    const a = attachOnTerminal(["full"]);
+    expect(await a.seen("/ # ", 5000)).not.toBeNull();
+    a.type("echo full-mode");
+    expect(await a.seen("echo full-mode", 5000)).not.toBeNull();
+    expect(a.output()).not.toContain("echo full-mode\r");
+    a.type("\x10\x11");
+    expect(await a.proc.exited).toBe(1);
+    // an attached run -it writes the log itself; an attach follows that log
+    const run = onTerminal(["run", "-it", "--name", "fg", "busybox", "sh"]);
+    expect(await run.seen("/ # ", 5000)).not.toBeNull();
+    const b = attachOnTerminal(["--no-stdin", "fg"]);
+    await Bun.sleep(300);
+    run.type("echo typed-in-run");
+    expect(await b.seen("echo typed-in-run", 5000)).not.toBeNull();
+    run.type("\rexit 3\r");
+    expect(await run.proc.exited).toBe(3);
+    expect(await b.proc.exited).toBe(3);
+    expect((await h.bunker(["logs", "fg"])).stdout.split("echo typed-in-run").length).toBe(2);
   });
 
   test("-t without -i: no input, but our window size reaches the container", async () => {

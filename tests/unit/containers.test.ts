@@ -4,10 +4,11 @@
  * RuntimeSpec built from a record.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RestartManager } from "../../src/runtime/supervisor/backoff.ts";
-import { JsonLogWriter, logFiles, parseByteSize, readAll } from "../../src/engine/containers/logs.ts";
+import { follow, JsonLogWriter, LineStarts, logFiles, parseByteSize, readAll, tailLines, type LogEntry } from "../../src/engine/containers/logs.ts";
+import { QUIET_FLUSH_MS } from "../../src/engine/containers/log-format.ts";
 import { resolveUser, type FileReader } from "../../src/engine/containers/user.ts";
 import { collectEnv, mergeEnv, parseCpus, parseMemory, parseRestart } from "../../src/engine/containers/options.ts";
 import { project } from "../../src/engine/containers/status.ts";
@@ -70,6 +71,76 @@ describe("json-file log", () => {
     const all = readAll(path).map((e) => e.log);
     expect(all[all.length - 1]).toBe("line 199\n");
     expect(logFiles(path).length).toBe(3);
+  });
+  test("a line left open is written once output is quiet; logs read the same bytes", async () => {
+    const dir = mkdtempSync("/tmp/bunker-unit-");
+    temps.push(dir);
+    const path = join(dir, "c.log");
+    const w = new JsonLogWriter(path);
+    w.write("stdout", "/ # ");
+    expect(readAll(path)).toEqual([]);
+    await Bun.sleep(QUIET_FLUSH_MS * 4);
+    expect(readAll(path).map((e) => e.log)).toEqual(["/ # "]);
+    w.write("stdout", "echo hi\r\nhi\r\n/ # ");
+    w.close();
+    const entries = readAll(path);
+    expect(entries.map((e) => e.log)).toEqual(["/ # ", "echo hi\r\n", "hi\r\n", "/ # "]);
+    expect(entries.map((e) => e.log).join("")).toBe("/ # echo hi\r\nhi\r\n/ # ");
+    // nothing left for the timer after close(): no entry written twice
+    await Bun.sleep(QUIET_FLUSH_MS * 3);
+    expect(readAll(path).length).toBe(4);
+  });
+  test("pieces of a line are one line for -t, --details and --tail; a 16 KiB cut stays its own, as Docker's", () => {
+    const e = (log: string, stream: "stdout" | "stderr" = "stdout"): LogEntry => ({ log, stream, time: "2024-01-01T00:00:00Z" });
+    const entries = [e("/ # "), e("err\n", "stderr"), e("echo hi\r\n"), e("hi\r\n"), e("x".repeat(16 * 1024)), e("y\n"), e("/ # ")];
+    const starts = new LineStarts();
+    expect(entries.map((x) => starts.next(x))).toEqual([true, true, false, true, true, true, true]);
+    expect(tailLines(entries, 1).map((x) => x.log)).toEqual(["/ # "]);
+    expect(tailLines(entries, 3).length).toBe(3);
+    expect(tailLines(entries, 5).map((x) => x.log)).toEqual(["err\n", "echo hi\r\n", "hi\r\n", "x".repeat(16 * 1024), "y\n", "/ # "]);
+    expect(tailLines(entries, 6)).toEqual(entries);
+    expect(tailLines(entries, 0)).toEqual([]);
+  });
+  test("a follower is woken by the write (inotify), not by its poll", async () => {
+    const dir = mkdtempSync("/tmp/bunker-unit-");
+    temps.push(dir);
+    const path = join(dir, "c-json.log");
+    writeFileSync(path, "");
+    let going = true;
+    const it = follow(path, 0, () => going);
+    const waits: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const next = it.next();
+      await Bun.sleep(30 + i * 7);
+      const at = performance.now();
+      appendFileSync(path, `${JSON.stringify({ log: `${i}\n`, stream: "stdout", time: "2024-01-01T00:00:00Z" })}\n`);
+      expect((await next).value?.log).toBe(`${i}\n`);
+      waits.push(performance.now() - at);
+    }
+    going = false;
+    expect((await it.next()).done).toBe(true);
+    // the poll alone would take up to 100 ms
+    expect(waits.sort((a, b) => a - b)[2]).toBeLessThan(50);
+  });
+  test("a follower gets every entry once across rotations, the rest of the rotated file first", async () => {
+    const dir = mkdtempSync("/tmp/bunker-unit-");
+    temps.push(dir);
+    const path = join(dir, "c-json.log");
+    const w = new JsonLogWriter(path, 1000, 2);
+    let done = false;
+    const got: string[] = [];
+    const reading = (async () => {
+      for await (const e of follow(path, 0, () => !done)) got.push(e.log);
+    })();
+    for (let i = 0; i < 300; i++) {
+      w.write("stdout", `line ${i}\n`);
+      // the follower reads between the writer's steps, a rotation's among them
+      if (i % 7 === 0) await Bun.sleep(1);
+    }
+    w.close();
+    done = true;
+    await reading;
+    expect(got).toEqual(Array.from({ length: 300 }, (_, i) => `line ${i}\n`));
   });
   test("size units", () => {
     expect(parseByteSize("10m")).toBe(10 * 1024 * 1024);

@@ -7,7 +7,7 @@
 import { describe, expect, test } from "bun:test";
 import { RestartManager } from "../../src/runtime/supervisor/backoff.ts";
 import { superviseLoop, type RunExit, type SupervisorHooks } from "../../src/runtime/supervisor/loop.ts";
-import { endsCharacter, entryLine, fixedNano, LogLines, nowNs, rfc3339Nano, timeNs, type Stream } from "../../src/engine/containers/log-format.ts";
+import { endsCharacter, entryLine, fixedNano, LogLines, nowNs, QUIET_FLUSH_MS, rfc3339Nano, timeNs, type Stream } from "../../src/engine/containers/log-format.ts";
 import { parseTime } from "../../src/cli/commands/logs.ts";
 import { isUnreapedChild } from "../../src/sys/extra.ts";
 
@@ -77,6 +77,53 @@ describe("shared json-file log format", () => {
     const entry = JSON.parse(entryLine("stderr", "hi\n"));
     expect(Object.keys(entry)).toEqual(["log", "stream", "time"]);
     expect(entry.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{0,8}[1-9])?Z$/);
+  });
+});
+
+describe("a line left open is written once output is quiet (what attach shows of a prompt)", () => {
+  test("a prompt becomes an entry of its own after the quiet period, and the line goes on after it", async () => {
+    const out: [Stream, string][] = [];
+    const lines = new LogLines((s, l) => out.push([s, l]), {}, QUIET_FLUSH_MS);
+    lines.write("stdout", "banner\n/ # ");
+    expect(out).toEqual([["stdout", "banner\n"]]);
+    await Bun.sleep(QUIET_FLUSH_MS * 4);
+    expect(out).toEqual([["stdout", "banner\n"], ["stdout", "/ # "]]);
+    lines.write("stdout", "ls\n");
+    // a flush with nothing open adds nothing: every byte is in exactly one entry
+    lines.flush();
+    await Bun.sleep(QUIET_FLUSH_MS * 2);
+    expect(out.map(([, l]) => l).join("")).toBe("banner\n/ # ls\n");
+    expect(out.length).toBe(3);
+  });
+
+  test("a line written in pieces closer together than the quiet period stays one entry", async () => {
+    const out: [Stream, string][] = [];
+    const lines = new LogLines((s, l) => out.push([s, l]), {}, QUIET_FLUSH_MS);
+    for (const piece of ["a", "b", "c", "d"]) {
+      lines.write("stderr", piece);
+      await Bun.sleep(QUIET_FLUSH_MS / 4);
+    }
+    lines.write("stderr", "\n");
+    await Bun.sleep(QUIET_FLUSH_MS * 2);
+    expect(out).toEqual([["stderr", "abcd\n"]]);
+  });
+
+  test("a character cut between two chunks is not cut by the flush", async () => {
+    const out: string[] = [];
+    const lines = new LogLines((_s, l) => out.push(l), {}, QUIET_FLUSH_MS);
+    const euro = new TextEncoder().encode("x€");
+    lines.write("stdout", euro.subarray(0, 2));
+    await Bun.sleep(QUIET_FLUSH_MS * 3);
+    lines.write("stdout", euro.subarray(2));
+    await Bun.sleep(QUIET_FLUSH_MS * 3);
+    expect(out).toEqual(["x", "€"]);
+  });
+
+  test("a line handed on by a refresh is written by the next image once quiet", async () => {
+    const out: string[] = [];
+    new LogLines((_s, l) => out.push(l), { stdout: "/ # " }, QUIET_FLUSH_MS);
+    await Bun.sleep(QUIET_FLUSH_MS * 3);
+    expect(out).toEqual(["/ # "]);
   });
 });
 

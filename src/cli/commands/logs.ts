@@ -1,5 +1,5 @@
 import { follow, fileSize, readAll, refresh, viewOf } from "../../engine/containers/index.ts";
-import { fixedNano, timeNs } from "../../engine/containers/logs.ts";
+import { fixedNano, LineStarts, tailLines, timeNs, type LogEntry } from "../../engine/containers/logs.ts";
 import { BunkerError } from "../../errors.ts";
 import type { CommandSpec } from "../_command.ts";
 
@@ -49,12 +49,15 @@ const spec: CommandSpec<typeof flags> = {
     let entries = readAll(path).filter((e) => inRange(e.time));
     if (flags.tail !== undefined && flags.tail !== "all") {
       const n = Number(flags.tail);
-      if (Number.isInteger(n) && n >= 0) entries = n === 0 ? [] : entries.slice(-n);
+      if (Number.isInteger(n) && n >= 0) entries = tailLines(entries, n);
     }
-    const emit = (e: { log: string; stream: string; time: string }) => {
+    // a line the writer logged in pieces (written while output was quiet: a prompt) gets one prefix
+    const starts = new LineStarts();
+    const emit = (e: LogEntry) => {
       // --details puts the entry's attributes (none are recorded) and a space before each line, as Docker
       // does; the time always with nine fraction digits (Docker's RFC3339NanoFixed), whatever the file has
-      const line = `${flags.timestamps ? `${fixedNano(e.time)} ` : ""}${flags.details ? " " : ""}${e.log}`;
+      const prefix = starts.next(e) ? `${flags.timestamps ? `${fixedNano(e.time)} ` : ""}${flags.details ? " " : ""}` : "";
+      const line = `${prefix}${e.log}`;
       (e.stream === "stderr" ? process.stderr : process.stdout).write(line);
     };
     for (const e of entries) emit(e);

@@ -2,9 +2,11 @@
  * Hidden mode `__idle <json>`: the detached supervisor while its container runs. The full supervisor
  * (supervise.ts) starts the container, then execve()s itself into this mode: the container stays its
  * child (children survive execve) and the output pipes and the log file stay open (their fds are passed
- * without close-on-exec). This mode only copies the output into the json log, forwards SIGTERM/SIGQUIT
- * to PID 1 and watches for its exit. Then it execs back into `__supervise <id> --resume`, which reaps
- * PID 1 and does the rest (state.json, OOMKilled, cgroup, restart policy).
+ * without close-on-exec). This mode only copies the output into the json log (a line left open, such as
+ * a prompt, once output has been quiet for QUIET_FLUSH_MS: attach shows output by following the log),
+ * forwards SIGTERM/SIGQUIT to PID 1 and watches for its exit. Then it execs back into
+ * `__supervise <id> --resume`, which reaps PID 1 and does the rest (state.json, OOMKilled, cgroup,
+ * restart policy).
  *
  * Why: a supervisor holds its container's whole life, and the full mode's loaded code (launch, spec,
  * cgroups, ffi) is most of its private memory. Here nothing but this file and log-format.ts is loaded:
@@ -20,7 +22,7 @@
  * the size itself on a copy of the pty master (attach.ts resizeTty).
  */
 import { FrameReader } from "./attach-frames.ts";
-import { endsCharacter, entryLine, LogLines, type Pending, type Stream } from "./log-format.ts";
+import { endsCharacter, entryLine, LogLines, QUIET_FLUSH_MS, type Pending, type Stream } from "./log-format.ts";
 
 /**
  * Where a run's fds sit in the idle mode, by kind of container (supervise.ts puts them there):
@@ -217,7 +219,7 @@ export async function idleMain(argv: string[]): Promise<void> {
   const a = JSON.parse(argv[0]!) as IdleArgs;
   const run: RunArgs = { pid: a.pid, pidStart: a.pidStart, startedAt: a.startedAt, backoffMs: a.backoffMs, fds: a.fds };
   // a chunk that ended mid-character must not be cut by a refresh: the decoder's bytes cannot be handed
-  // on (a partial line can: RunArgs.pending, a shell's prompt being one)
+  // on (a partial line can: RunArgs.pending, one that came less than QUIET_FLUSH_MS before the refresh)
   const endsChar = { stdout: true, stderr: true };
   // nor may a pipe at EOF be handed on: Bun may have closed its fd, and the number be reused meanwhile
   const open = { stdout: true, stderr: true };
@@ -241,7 +243,7 @@ export async function idleMain(argv: string[]): Promise<void> {
     Bun.shrink();
   };
   const log = new IdleLog(a.log, maybeRefresh);
-  const lines = new LogLines((stream, text) => log.entry(stream, text), a.pending);
+  const lines = new LogLines((stream, text) => log.entry(stream, text), a.pending, QUIET_FLUSH_MS);
   const take = (stream: Stream) => (c: Uint8Array) => {
     endsChar[stream] = endsCharacter(c);
     lines.write(stream, c);

@@ -8,7 +8,15 @@
 export type Stream = "stdout" | "stderr";
 
 /** Docker cuts a line without newline at 16 KiB and marks it partial */
-const MAX_LINE = 16 * 1024;
+export const MAX_LINE = 16 * 1024;
+
+/**
+ * How long a line left open (a shell's prompt, the echo of what is being typed) waits for its newline
+ * before it is written as an entry of its own. Attach shows output by following the log, so without
+ * this a prompt would appear only with the next newline; Docker's attach streams raw bytes. Long enough
+ * that a line a program writes in pieces (printf of each field) arrives within it and stays one entry.
+ */
+export const QUIET_FLUSH_MS = 20;
 
 /** Date.now() is in ms: the digits below come from the monotonic clock, anchored to the wall clock */
 let anchorMs = 0;
@@ -82,16 +90,24 @@ export function entryLine(stream: Stream, log: string): string {
 /** the partial lines a LogLines holds, carried across the idle supervisor's re-execs */
 export type Pending = Partial<Record<Stream, string>>;
 
-/** Splits each stream's chunks into entries; a partial line waits for the rest (or for flush). */
+/**
+ * Splits each stream's chunks into entries; a partial line waits for the rest, for flush, or (with
+ * `quietMs`) until no output has come for that long, when it becomes an entry without newline. The
+ * entries' `log` fields, concatenated, are always exactly the bytes written: `logs` prints them so.
+ */
 export class LogLines {
   #pending: Record<Stream, string>;
   #decoders: Record<Stream, TextDecoder> = { stdout: new TextDecoder(), stderr: new TextDecoder() };
+  #timer: Timer | null = null;
+  #lastAt = 0;
 
   constructor(
     readonly emit: (stream: Stream, log: string) => void,
     pending: Pending = {},
+    readonly quietMs = 0,
   ) {
     this.#pending = { stdout: pending.stdout ?? "", stderr: pending.stderr ?? "" };
+    if (this.#pending.stdout || this.#pending.stderr) this.#flushWhenQuiet();
   }
 
   write(stream: Stream, chunk: Uint8Array | string): void {
@@ -108,7 +124,39 @@ export class LogLines {
       buf = buf.slice(MAX_LINE);
     }
     this.#pending[stream] = buf;
+    if (buf) this.#flushWhenQuiet();
   }
+
+  /**
+   * One timer for as long as output keeps coming (a burst cut into chunks mid-line arms it once, not
+   * per chunk): when it fires early it waits for the rest of the quiet period.
+   */
+  #flushWhenQuiet(): void {
+    if (this.quietMs <= 0) return;
+    this.#lastAt = Date.now();
+    this.#timer ??= this.#arm(this.quietMs);
+  }
+
+  /** unref'd: a flush due never keeps a process alive (its writer's close() flushes anyway) */
+  #arm(ms: number): Timer {
+    const t = setTimeout(this.#onTimer, ms);
+    t.unref();
+    return t;
+  }
+
+  #onTimer = (): void => {
+    this.#timer = null;
+    const left = this.#lastAt + this.quietMs - Date.now();
+    if (left > 0) {
+      this.#timer = this.#arm(left);
+      return;
+    }
+    try {
+      this.flush();
+    } catch {
+      // the writer's own failure (log file gone): nobody to report it to from a timer
+    }
+  };
 
   /** the partial lines waiting for their newline (decoded text: bytes of a cut character are not in it) */
   get pending(): Pending {
@@ -118,8 +166,10 @@ export class LogLines {
     return p;
   }
 
-  /** flushes partial lines (container exit) */
+  /** flushes partial lines (quiet output, container exit) */
   flush(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
     for (const s of ["stdout", "stderr"] as const) {
       if (this.#pending[s]) this.emit(s, this.#pending[s]);
       this.#pending[s] = "";

@@ -4,8 +4,9 @@
  * container must not fill the disk. The writer is synchronous (small writes to a kept-open fd) because it
  * runs in the supervisor, where every allocation counts against the idle-memory budget.
  */
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
-import { entryLine, LogLines, type Stream } from "./log-format.ts";
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, watch, writeSync, type FSWatcher } from "node:fs";
+import { basename, dirname } from "node:path";
+import { entryLine, LogLines, MAX_LINE, QUIET_FLUSH_MS, type Stream } from "./log-format.ts";
 
 export const DEFAULT_MAX_SIZE = 10 * 1000 * 1000;
 export const DEFAULT_MAX_FILES = 3;
@@ -15,8 +16,9 @@ export { fixedNano, timeNs, type Stream } from "./log-format.ts";
 export class JsonLogWriter {
   #fd: number;
   #size: number;
-  // the line splitting and entry format are shared with the idle supervisor (log-format.ts)
-  #lines = new LogLines((stream, log) => this.#entry(stream, log));
+  // the line splitting and entry format are shared with the idle supervisor (log-format.ts); a line left
+  // open is written once output is quiet, so an attached follower sees a prompt at once
+  #lines = new LogLines((stream, log) => this.#entry(stream, log), {}, QUIET_FLUSH_MS);
 
   constructor(
     readonly path: string,
@@ -108,42 +110,123 @@ export function readAll(path: string): LogEntry[] {
 }
 
 /**
+ * Which entries begin a line as the container wrote it. Besides each newline, the writers end an entry
+ * where a line was left open and output went quiet (QUIET_FLUSH_MS: a prompt, typed characters), and
+ * at 16 KiB as Docker's json-file does. The quiet pieces are one line for `logs -t`, --details and
+ * --tail, as they would be in Docker's file; a 16 KiB piece stays a line of its own, as it does there.
+ */
+export class LineStarts {
+  #open: Partial<Record<Stream, boolean>> = {};
+
+  /** whether `e` begins a line, given the entries passed in before it */
+  next(e: LogEntry): boolean {
+    const starts = !this.#open[e.stream];
+    this.#open[e.stream] = !e.log.endsWith("\n") && e.log.length < MAX_LINE;
+    return starts;
+  }
+}
+
+/** the entries of the last `n` lines (a line being one or more entries, see LineStarts) */
+export function tailLines(entries: LogEntry[], n: number): LogEntry[] {
+  if (n <= 0) return [];
+  const l = new LineStarts();
+  const starts: number[] = [];
+  entries.forEach((e, i) => void (l.next(e) && starts.push(i)));
+  return starts.length <= n ? entries : entries.slice(starts[starts.length - n]);
+}
+
+/** how long a follower waits for a change it was not told of (rotation races, a missed event) */
+const FOLLOW_POLL_MS = 100;
+
+/**
  * Yields entries appended to `path` after byte offset `from`, until `keepGoing()` turns false (checked
  * only when no new data arrived, so everything written before the container exited is delivered).
- * A rotation (the file got smaller or was replaced) restarts at offset 0 of the new file.
+ * The file is read through an fd held open, as `tail -F` does: when a rotation renames it away, the rest
+ * of that file is read to its end first, then the new file from offset 0 (a file that got smaller was
+ * truncated: offset 0 too). New data is noticed through inotify on the log's directory (which also
+ * sees a rotation's renames), and by a poll in case an event was missed.
  */
 export async function* follow(path: string, from: number, keepGoing: () => boolean): AsyncGenerator<LogEntry> {
   let offset = from;
-  let ino = inode(path);
+  let fd = -1;
+  let ino = -1;
   let rest = "";
-  for (let idle = 0; ; ) {
-    const nowIno = inode(path);
-    let size = 0;
+  let changed = false;
+  let wake: (() => void) | null = null;
+  const name = basename(path);
+  let watcher: FSWatcher | null = null;
+  try {
+    watcher = watch(dirname(path), (_ev, file) => {
+      if (file !== null && !String(file).startsWith(name)) return;
+      changed = true;
+      wake?.();
+    });
+    watcher.on("error", () => {});
+  } catch {
+    // no inotify (its limits reached): the poll alone
+  }
+  const open = (): void => {
     try {
-      size = statSync(path).size;
-    } catch {}
-    if (nowIno !== ino || size < offset) {
-      ino = nowIno;
-      offset = 0;
-      rest = "";
+      fd = openSync(path, "r");
+      ino = fstatSync(fd).ino;
+    } catch {
+      // between a rotation's rename and the writer's new file: the next event or poll retries
+      fd = -1;
     }
-    if (size > offset) {
-      const fd = openSync(path, "r");
-      const buf = Buffer.alloc(size - offset);
-      const n = readSync(fd, buf, 0, buf.length, offset);
-      closeSync(fd);
-      offset += n;
-      const text = rest + buf.subarray(0, n).toString("utf8");
-      const cut = text.lastIndexOf("\n");
-      rest = text.slice(cut + 1);
-      yield* parseEntries(text.slice(0, cut + 1));
-      idle = 0;
-      continue;
+  };
+  try {
+    open();
+    for (let idle = 0; ; ) {
+      changed = false;
+      // the name looked at before reading: once it names another file, the read below saw all of ours
+      const named = inode(path);
+      if (fd < 0) open();
+      let text = "";
+      if (fd >= 0) {
+        const size = fstatSync(fd).size;
+        if (size < offset) {
+          offset = 0;
+          rest = "";
+        }
+        if (size > offset) {
+          const buf = Buffer.alloc(size - offset);
+          const n = readSync(fd, buf, 0, buf.length, offset);
+          offset += n;
+          text = rest + buf.subarray(0, n).toString("utf8");
+        }
+      }
+      if (text) {
+        const cut = text.lastIndexOf("\n");
+        rest = text.slice(cut + 1);
+        yield* parseEntries(text.slice(0, cut + 1));
+        idle = 0;
+        continue;
+      }
+      if (fd >= 0 && named !== ino) {
+        // rotated (or removed): ours is read to its end, go on with whatever the name holds now
+        closeSync(fd);
+        fd = -1;
+        offset = 0;
+        rest = "";
+        continue;
+      }
+      if (!keepGoing()) {
+        if (++idle > 1) return;
+      }
+      // a change seen while we read is not waited for
+      if (changed) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => resolve(), FOLLOW_POLL_MS);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = null;
     }
-    if (!keepGoing()) {
-      if (++idle > 1) return;
-    }
-    await Bun.sleep(100);
+  } finally {
+    watcher?.close();
+    if (fd >= 0) closeSync(fd);
   }
 }
 
