@@ -243,6 +243,34 @@ describe.skipIf(!isRoot)("attach", () => {
     expect([r.code, r.stderr.trim()]).toEqual([1, "the input device is not a TTY"]);
   });
 
+  test("start -a -i joins like attach: Ctrl-p Ctrl-q detaches a -t container, --detach-keys too; signals reach a plain one", async () => {
+    await h.ok(["create", "-it", "--name", "st", "busybox", "sh"]);
+    const a = onTerminal(["start", "-a", "-i", "st"]);
+    await Bun.sleep(300);
+    a.type("echo mark-$((6*7))\n");
+    expect(await until(() => a.output().includes("mark-42"))).toBe(true);
+    a.type("\x10\x11");
+    expect(await a.proc.exited).toBe(1);
+    expect(a.output()).toContain("read escape sequence");
+    expect(await status("st")).toBe("running");
+    await h.ok(["stop", "-t", "1", "st"]);
+    const b = onTerminal(["start", "-a", "-i", "--detach-keys", "ctrl-x,y", "st"]);
+    await Bun.sleep(300);
+    b.type("\x18y");
+    expect(await b.proc.exited).toBe(1);
+    expect(await status("st")).toBe("running");
+    const bad = await h.bunker(["start", "-a", "--detach-keys", "ctrl-", "st"]);
+    expect([bad.code, bad.stderr.trim()]).toEqual([1, "Error response from daemon: Invalid detach keys (ctrl-) provided"]);
+
+    await h.ok(["create", "--name", "stsig", "busybox", "sh", "-c", "trap 'echo got-term; exit 5' TERM; while true; do sleep 0.1; done"]);
+    const c = Bun.spawn(h.argv(["start", "-a", "stsig"]), { env: h.env(), stdout: "pipe", stderr: "pipe" });
+    const out = new Response(c.stdout).text();
+    expect(await until(async () => (await status("stsig")) === "running")).toBe(true);
+    await Bun.sleep(300);
+    c.kill("SIGTERM");
+    expect([await c.exited, await out]).toEqual([5, "got-term\n"]);
+  });
+
   test("signals to attach are proxied to a plain container (--sig-proxy, on by default)", async () => {
     await h.ok(["run", "-d", "--name", "sig", "busybox", "sh", "-c", "trap 'echo got-term; exit 5' TERM; while true; do sleep 0.1; done"]);
     const a = attachPiped(["sig"]);

@@ -6,6 +6,7 @@ import { log } from "../_log.ts";
 const flags = {
   attach: { type: "boolean" as const, alias: "a", description: "Attach STDOUT/STDERR and forward signals" },
   interactive: { type: "boolean" as const, alias: "i", description: "Attach container's STDIN" },
+  "detach-keys": { type: "string" as const, description: "Override the key sequence for detaching a container" },
 };
 
 const spec: CommandSpec<typeof flags> = {
@@ -19,7 +20,7 @@ const spec: CommandSpec<typeof flags> = {
       if (positionals.length > 1) throw new BunkerError("you cannot start and attach multiple containers at once");
       const v = await refresh(positionals[0]!);
       // docker's start -a exits 1 when the start fails (126/127 are run's codes)
-      return followDetached(v.id, flags.interactive).catch((e: unknown) => {
+      return followDetached(v.id, flags.interactive, flags["detach-keys"]).catch((e: unknown) => {
         throw e instanceof BunkerError && e.exitCode !== 1 ? new BunkerError(e.message, { exitCode: 1, cause: e }) : e;
       });
     }

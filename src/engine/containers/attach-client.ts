@@ -49,31 +49,50 @@ const PROXIED: Array<[NodeJS.Signals, number]> = [
 ];
 
 export async function attachContainer(ref: string, o: AttachOptions): Promise<number> {
-  let keys = DEFAULT_DETACH_KEYS;
-  if (o.detachKeys) {
-    const parsed = parseDetachKeys(o.detachKeys);
-    if (!parsed) throw new BunkerError(`Error response from daemon: Invalid detach keys (${o.detachKeys}) provided`);
-    keys = parsed;
-  }
+  const keys = detachKeys(o.detachKeys);
   const v = await refresh(ref);
   checkAttachable(v);
-  const id = v.id;
   const tty = v.record.Config.Tty;
   const withStdin = o.stdin && v.record.Config.OpenStdin;
   if (withStdin && tty && !process.stdin.isTTY) throw new BunkerError("the input device is not a TTY");
-  const logPath = cpaths.log(id);
-  const from = fileSize(logPath);
+  return streamContainer(v.id, tty, { from: fileSize(cpaths.log(v.id)), stdin: withStdin, closeOnEof: false, sigProxy: o.sigProxy, keys });
+}
 
+/** --detach-keys as key codes; Docker's ctrl-p,ctrl-q when absent */
+export function detachKeys(spec: string | undefined): number[] {
+  if (!spec) return DEFAULT_DETACH_KEYS;
+  const parsed = parseDetachKeys(spec);
+  if (!parsed) throw new BunkerError(`Error response from daemon: Invalid detach keys (${spec}) provided`);
+  return parsed;
+}
+
+export interface StreamOptions {
+  /** the log offset output is shown from */
+  from: number;
+  /** our stdin goes to the container (it was started with -i) */
+  stdin: boolean;
+  /** our stdin's end closes the container's (start -a -i); attach leaves it open, as Docker's */
+  closeOnEof: boolean;
+  sigProxy: boolean;
+  keys: number[];
+}
+
+/**
+ * Our terminal joined to a running detached container, for `attach` and `start -a [-i]`: output from
+ * the log, input and window size through the attach FIFO, signals to PID 1 (not for a -t container:
+ * keys reach it through its terminal). Returns the exit code; throws DetachedError on the detach keys.
+ */
+export async function streamContainer(id: string, tty: boolean, o: StreamOptions): Promise<number> {
+  const logPath = cpaths.log(id);
   let detached = false;
   let onDetach!: () => void;
   const detachedP = new Promise<null>((r) => (onDetach = () => ((detached = true), r(null))));
   // without our stdin a -t container still gets our window size, as Docker's attach does
-  const stopInput = withStdin
-    ? attachInput(id, tty, { closeOnEof: false, detach: { keys, onDetach } })
+  const stopInput = o.stdin
+    ? attachInput(id, tty, { closeOnEof: o.closeOnEof, detach: { keys: o.keys, onDetach } })
     : tty && process.stdout.isTTY
       ? followWindowSize(id)
       : () => {};
-  // a -t container gets keys (Ctrl-C too) through its terminal; only a plain one gets our signals
   const proxied = o.sigProxy && !tty ? PROXIED : [];
   const forward = (sig: number) => () => {
     const live = viewOf(id)?.live;
@@ -87,7 +106,7 @@ export async function attachContainer(ref: string, o: AttachOptions): Promise<nu
   };
   try {
     const output = (async () => {
-      for await (const e of follow(logPath, from, isRunning)) {
+      for await (const e of follow(logPath, o.from, isRunning)) {
         if (detached) return;
         writeAll(e.stream === "stderr" ? 2 : 1, Buffer.from(e.log));
       }

@@ -6,12 +6,11 @@
 import { writeSync } from "node:fs";
 import { BunkerError, ConflictError } from "../../errors.ts";
 import { spawnSupervisor } from "../../runtime/supervisor/spawn.ts";
-import { attachInput } from "./attach.ts";
-import { follow, fileSize } from "./logs.ts";
+import { fileSize } from "./logs.ts";
 import { signalIfSame } from "./procs.ts";
 import { refresh } from "./refresh.ts";
 import { recordStartError, startSession } from "./session.ts";
-import { viewOf, type ContainerView } from "./status.ts";
+import type { ContainerView } from "./status.ts";
 import { clearLive, cpaths, loadRecord, updateState } from "./store.ts";
 import { callerConsoleSize, linkTerminal, type TerminalLink } from "./terminal.ts";
 import { can } from "./types.ts";
@@ -99,10 +98,13 @@ export async function runAttached(id: string, o: AttachOptions): Promise<number>
 }
 
 /**
- * starts through a supervisor (unless running) and streams the log until the container stops; with
- * `input`, our stdin (and window size) go to the container too. Returns the exit code.
+ * `start -a [-i]`: starts through a supervisor (unless running) and joins our terminal to it as
+ * `attach` does (detach keys, signals), from the log's end before the start so no output is missed.
+ * Returns the exit code.
  */
-export async function followDetached(id: string, input = false): Promise<number> {
+export async function followDetached(id: string, input = false, detachKeys?: string): Promise<number> {
+  const client = await import("./attach-client.ts");
+  const keys = client.detachKeys(detachKeys);
   const from = fileSize(cpaths.log(id));
   const v = await guardStart(id);
   if (v) {
@@ -110,17 +112,8 @@ export async function followDetached(id: string, input = false): Promise<number>
     if (!r.ok) throw startFailure(r.message, r.exitCode);
   }
   const rec = loadRecord(id);
-  const detachInput = input && rec?.Config.OpenStdin ? attachInput(id, rec.Config.Tty) : () => {};
-  const isRunning = () => {
-    const x = viewOf(id);
-    return !!x && (x.status === "running" || x.status === "paused");
-  };
-  try {
-    for await (const e of follow(cpaths.log(id), from, isRunning)) writeAll(e.stream === "stderr" ? 2 : 1, Buffer.from(e.log));
-  } finally {
-    detachInput();
-  }
-  return viewOf(id)?.state.ExitCode ?? 0;
+  const tty = rec?.Config.Tty ?? false;
+  return client.streamContainer(id, tty, { from, stdin: input && !!rec?.Config.OpenStdin, closeOnEof: true, sigProxy: true, keys });
 }
 
 export function writeAll(fd: number, chunk: Uint8Array): void {
