@@ -185,6 +185,11 @@ export const RLIMITS: Readonly<Record<string, number>> = {
 export const TIOCSCTTY = 0x540e;
 export const TIOCGWINSZ = 0x5413;
 export const TIOCSWINSZ = 0x5414;
+/** struct termios get/set (the kernel's 36-byte layout: iflag, oflag, cflag, lflag, line, cc[19]) */
+export const TCGETS = 0x5401;
+export const TCSETS = 0x5402;
+/** c_oflag: output processing (with ONLCR, "\n" becomes "\r\n") */
+export const OPOST = 0o1;
 /** inode flags (chattr): FS_IOC_GETFLAGS/SETFLAGS take an int; FS_TOPDIR_FL is `chattr +T` */
 export const FS_IOC_GETFLAGS = 0x80086601;
 export const FS_IOC_SETFLAGS = 0x40086602;

@@ -2,7 +2,7 @@
  * Pseudo-terminals for `run -t` / `exec -t`, through Sys so it works inside a container's mount
  * namespace and can be unit-tested with RecordingSys.
  */
-import { AT_FDCWD, O_CLOEXEC, O_NOCTTY, O_RDWR, TIOCGPTN, TIOCGWINSZ, TIOCSPTLCK, TIOCSWINSZ } from "./constants.ts";
+import { AT_FDCWD, O_CLOEXEC, O_NOCTTY, O_RDWR, OPOST, TCGETS, TCSETS, TIOCGPTN, TIOCGWINSZ, TIOCSPTLCK, TIOCSWINSZ } from "./constants.ts";
 import { linuxSys } from "./linux.ts";
 import type { Sys } from "./sys.ts";
 
@@ -52,4 +52,23 @@ export function getWinsize(fd: number, sys: Sys = linuxSys()): { rows: number; c
   const ws = new Uint16Array(4);
   sys.ioctl(fd, TIOCGWINSZ, new Uint8Array(ws.buffer));
   return { rows: ws[0]!, cols: ws[1]! };
+}
+
+/**
+ * Output processing off on our terminal (OPOST), as Docker's raw mode does and Bun's setRawMode does
+ * not: the container's own pty already turned "\n" into "\r\n", a second pass would print "\r\r\n".
+ * Returns the function that puts the terminal's settings back.
+ */
+export function rawOutput(fd: number, sys: Sys = linuxSys()): () => void {
+  const termios = new Uint8Array(36);
+  sys.ioctl(fd, TCGETS, termios);
+  const saved = termios.slice();
+  const view = new DataView(termios.buffer);
+  view.setUint32(4, view.getUint32(4, true) & ~OPOST, true);
+  sys.ioctl(fd, TCSETS, termios);
+  return () => {
+    try {
+      sys.ioctl(fd, TCSETS, saved);
+    } catch {}
+  };
 }

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { AT_FDCWD, S_IFIFO } from "../../sys/constants.ts";
 import { pidfdGetfd } from "../../sys/extra.ts";
 import { linuxSys } from "../../sys/linux.ts";
-import { setWinsize } from "../../sys/pty.ts";
+import { rawOutput, setWinsize } from "../../sys/pty.ts";
 import { frame, FrameReader, type FrameType } from "./attach-frames.ts";
 import { isAlive } from "./procs.ts";
 import { cpaths, loadLive } from "./store.ts";
@@ -192,6 +192,7 @@ export function attachInput(id: string, tty: boolean, o: InputOptions = { closeO
   const stdin = process.stdin;
   const raw = tty && stdin.isTTY;
   if (raw) stdin.setRawMode(true);
+  const restoreOutput = raw && process.stdout.isTTY ? rawOutput(1) : () => {};
   const stopResizing = tty ? followWindowSize(id, (rows, cols) => send("r", `${rows} ${cols}`)) : () => {};
   const detach = o.detach && raw ? o.detach : undefined;
   const filter = detach ? escapeFilter(detach.keys) : null;
@@ -208,6 +209,7 @@ export function attachInput(id: string, tty: boolean, o: InputOptions = { closeO
     stdin.off("data", onData);
     stdin.off("end", onEnd);
     stdin.pause();
+    restoreOutput();
     if (raw) stdin.setRawMode(false);
     stopResizing();
     try {

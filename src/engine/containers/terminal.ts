@@ -4,7 +4,7 @@
  * every SIGWINCH (TIOCSWINSZ on the master). `restore()` undoes all of it.
  */
 import { writeSync } from "node:fs";
-import { setWinsize } from "../../sys/pty.ts";
+import { rawOutput, setWinsize } from "../../sys/pty.ts";
 
 /**
  * The size a new pty starts with: our stdout's when it is a terminal (Docker's CLI takes the output
@@ -33,6 +33,7 @@ export function linkTerminal(ptyMaster: number, withStdin: boolean): TerminalLin
   const stdin = process.stdin;
   const raw = withStdin && stdin.isTTY;
   if (raw) stdin.setRawMode(true);
+  const restoreOutput = raw && process.stdout.isTTY ? rawOutput(1) : () => {};
   const onData = (chunk: Buffer) => {
     try {
       writeSync(ptyMaster, chunk);
@@ -48,6 +49,7 @@ export function linkTerminal(ptyMaster: number, withStdin: boolean): TerminalLin
       if (withStdin) {
         stdin.off("data", onData);
         stdin.pause();
+        restoreOutput();
         if (raw) stdin.setRawMode(false);
       }
     },
