@@ -10,7 +10,7 @@ import { isAlive, signalIfSame, waitGone } from "./procs.ts";
 import { cgroupOf } from "./resources.ts";
 import { project, viewOf, type ContainerView } from "./status.ts";
 import { releaseVolumes } from "../volumes/index.ts";
-import { clearLive, cpaths, loadLive, loadRecord, resolveId, updateState } from "./store.ts";
+import { clearLive, cpaths, loadLive, loadRecord, loadState, resolveId, updateState } from "./store.ts";
 import { NotFoundError } from "../../errors.ts";
 import { LinuxSys } from "../../sys/linux.ts";
 
@@ -18,7 +18,12 @@ export async function refresh(ref: string): Promise<ContainerView> {
   const id = resolveId(ref);
   const v = viewOf(id);
   if (!v) throw new NotFoundError("container", ref);
-  if (!v.stale) return v.state.PausedBy ? thawIfOrphaned(v) : v;
+  if (!v.stale) {
+    // a pause/unpause killed between its freezer write and its state write: the file follows the freezer
+    if ((v.status === "running" || v.status === "paused") && loadState(id).Status !== v.status)
+      updateState(id, (s) => void ((s.Status === "running" || s.Status === "paused") && (s.Status = v.status)));
+    return v.state.PausedBy ? thawIfOrphaned(v) : v;
+  }
   await cleanupRuntime(id);
   const state = updateState(id, (s) => {
     if (s.Status === "running" || s.Status === "paused" || s.Status === "restarting") {

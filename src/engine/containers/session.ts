@@ -13,10 +13,10 @@ import { procStartTime } from "./procs.ts";
 import { cgroupOf, resourcesOf } from "./resources.ts";
 import { seccompFor } from "./seccomp-source.ts";
 import { buildRuntimeSpec } from "./spec-builder.ts";
-import { cpaths, updateState, writeLive } from "./store.ts";
+import { clearLive, cpaths, loadLive, loadState, updateState, writeLive } from "./store.ts";
 import { trace } from "../../runtime/trace.ts";
 import { normalJitPolicy } from "../../runtime/jit.ts";
-import type { ContainerRecord } from "./types.ts";
+import type { ContainerRecord, LiveFile, StateFile } from "./types.ts";
 
 export interface SessionIo {
   /**
@@ -65,6 +65,9 @@ export async function startSession(rec: ContainerRecord, io: SessionIo): Promise
   // volumes backed by a mount of their own (-o type/device) are mounted on first use
   if (rec.Mounts.length) activateVolumes(rec.Mounts, id);
   let launched: Launched;
+  let startedAt = 0;
+  // what this start overwrote, to put back if init never execs
+  const prior: { state?: StateFile; live?: LiveFile | null } = {};
   try {
     const spec = buildRuntimeSpec(rec, seccompFor);
     if (io.consoleSize && spec.process.terminal) spec.process.consoleSize = io.consoleSize;
@@ -80,8 +83,39 @@ export async function startSession(rec: ContainerRecord, io: SessionIo): Promise
         trace("cgroup created");
         cg.addProcess(pid);
       },
+      // On record before init is let go to execve: from then on PID 1 may run the user's program, and a
+      // kill -9 of this process after that moment must leave a container that reads as running with
+      // that PID 1 (and as exited once it is gone), never a "created" one whose process nobody knows of.
+      beforeExec: async (pid: number) => {
+        prior.state = loadState(id);
+        prior.live = loadLive(id);
+        startedAt = Date.now();
+        writeLive(id, { Pid: pid, PidStart: procStartTime(pid) ?? 0, SupervisorPid: process.pid, SupervisorStart: selfStart() });
+        updateState(id, (s) => {
+          s.Status = "running";
+          s.StartedAt = new Date(startedAt).toISOString();
+          s.ExitCode = 0;
+          s.Error = "";
+          s.OOMKilled = false;
+        });
+      },
     });
   } catch (err) {
+    // init never got to (or failed at) execve: the container is as it was before this start (Docker
+    // keeps a container whose first start failed "created"); recordStartError adds the error
+    const was = prior.state;
+    if (was) {
+      updateState(id, (s) => {
+        if (s.Status !== "running") return;
+        s.Status = was.Status;
+        s.StartedAt = was.StartedAt;
+        s.ExitCode = was.ExitCode;
+        s.Error = was.Error;
+        s.OOMKilled = was.OOMKilled;
+      });
+      if (prior.live) writeLive(id, prior.live);
+      else clearLive(id);
+    }
     await cg.destroy().catch(() => {});
     if (rec.Mounts.length) releaseVolumes(rec.Mounts, id);
     throw err;
@@ -89,15 +123,6 @@ export async function startSession(rec: ContainerRecord, io: SessionIo): Promise
   trace("launched");
   // from here on this process copies the container's output: worth compiling (runtime/jit.ts)
   normalJitPolicy();
-  const startedAt = Date.now();
-  writeLive(id, { Pid: launched.pid, PidStart: launched.startTime, SupervisorPid: process.pid, SupervisorStart: selfStart() });
-  updateState(id, (s) => {
-    s.Status = "running";
-    s.StartedAt = new Date(startedAt).toISOString();
-    s.ExitCode = 0;
-    s.Error = "";
-    s.OOMKilled = false;
-  });
 
   const log = new JsonLogWriter(cpaths.log(id), rec.Bunker.LogMaxSize, rec.Bunker.LogMaxFiles);
   const pumps = [pump(launched.stdout, "stdout", log, io), pump(launched.stderr, "stderr", log, io)];

@@ -4,6 +4,7 @@
  * exited; verbs then repair the files (`reconcile`) before acting.
  */
 import { isAlive } from "./procs.ts";
+import { cgroupFrozen } from "./resources.ts";
 import { loadLive, loadRecord, loadState } from "./store.ts";
 import type { ContainerRecord, ContainerStatus, LiveFile, StateFile } from "./types.ts";
 
@@ -39,9 +40,14 @@ export function project(id: string, record: ContainerRecord, state: StateFile, l
     } else if (status === "restarting" && !supervised) {
       status = "exited";
       stale = true;
+    } else if (running && status !== "restarting") {
+      // paused or not is the freezer's word (see cgroupFrozen); refresh() brings state.json in line
+      const frozen = cgroupFrozen(id);
+      if (frozen !== null) status = frozen ? "paused" : "running";
     }
   }
-  return { id, record, state: stale ? { ...state, Status: status, ExitCode: state.ExitCode || 255 } : state, live, status, running, supervised, stale };
+  const shown = stale ? { ...state, Status: status, ExitCode: state.ExitCode || 255 } : status !== state.Status ? { ...state, Status: status } : state;
+  return { id, record, state: shown, live, status, running, supervised, stale };
 }
 
 /** Docker's State object for inspect and templates */

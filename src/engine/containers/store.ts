@@ -97,13 +97,42 @@ export function updateState(id: string, fn: (s: StateFile) => StateFile | void):
   });
 }
 
+/**
+ * The container holding `name`: the id in its name file, if that container exists and still bears the
+ * name. A rename killed between writing the new name file and removing the old one leaves a file whose
+ * container has another name: that name is free, not held forever by a file nobody can remove.
+ */
 function nameOwner(name: string): string | null {
+  const id = nameFileId(name);
+  return id !== null && ID_RE.test(id) && loadRecord(id)?.Name === `/${name}` ? id : null;
+}
+
+function nameFileId(name: string): string | null {
   try {
-    const id = readFileSync(cpaths.name(name), "utf8").trim();
-    return ID_RE.test(id) && existsSync(cpaths.config(id)) ? id : null;
+    return readFileSync(cpaths.name(name), "utf8").trim();
   } catch {
     return null;
   }
+}
+
+/**
+ * Removes name files that hold no name (see nameOwner): what a create or rename killed half-way leaves.
+ * Under the global lock, where create and rename write them, so none of theirs is caught mid-way.
+ */
+export function dropStaleNames(): string[] {
+  return withLock("containers", () => {
+    const dropped: string[] = [];
+    let names: string[] = [];
+    try {
+      names = readdirSync(cpaths.names());
+    } catch {}
+    for (const n of names) {
+      if (nameOwner(n) !== null) continue;
+      rmQuiet(cpaths.name(n));
+      dropped.push(n);
+    }
+    return dropped;
+  });
 }
 
 export function nameConflict(name: string, owner: string): ConflictError {
@@ -141,7 +170,8 @@ export function renameRecord(id: string, newName: string): void {
     mkdirSync(cpaths.names(), { recursive: true, mode: 0o700 });
     writeFileSync(cpaths.name(newName), id);
     saveRecord(rec);
-    if (nameOwner(old) === id) rmQuiet(cpaths.name(old));
+    // by the file's content: nameOwner no longer answers for a name the record has left
+    if (nameFileId(old) === id) rmQuiet(cpaths.name(old));
   });
 }
 
