@@ -423,6 +423,17 @@ describe("containers: kill -9 at any moment", () => {
     await ok(["rm", "-f", "old1", "new2"]);
     expect(list(join(root, "containers", "_names"))).toEqual([]);
   });
+
+  test("rm killed after the record went, before its lock file: the next rm -f sweeps the lock", async () => {
+    const id = await ok(["run", "-d", "--name", "lk", "busybox", "true"]);
+    await ok(["wait", "lk"]);
+    expect(list(join(run, "locks"))).toContain(`ctr-${id}.lock`);
+    // what deleteRecord leaves when killed between the container dir and the lock file
+    removeTree(join(root, "containers", id));
+    removeTree(join(root, "containers", "_names", "lk"));
+    expect((await cli(["rm", "-f", "lk"], 10_000)).code).toBe(0);
+    expect(list(join(run, "locks")).filter((n) => n.startsWith("ctr-"))).toEqual([]);
+  });
 });
 
 /** what a freezer write of a killed pause/unpause leaves, made directly */

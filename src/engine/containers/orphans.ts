@@ -15,7 +15,7 @@ import { rmQuiet, withLock } from "./files.ts";
 import { isAlive, signalIfSame, waitGone } from "./procs.ts";
 import { CGROUP_PARENT, CGROUP_ROOT } from "./resources.ts";
 import { SIGKILL } from "./signals.ts";
-import { clearLive, cpaths, dropStaleNames, loadLive } from "./store.ts";
+import { clearLive, cpaths, dropStaleLocks, dropStaleNames, loadLive } from "./store.ts";
 
 const ID_RE = /^[0-9a-f]{64}$/;
 /** an empty cgroup of another root younger than this may be a start between mkdir and join */
@@ -77,9 +77,10 @@ export async function repairOrphans(): Promise<RepairResult> {
     rmQuiet(`${dirs.locks()}/ctr-${id}.lock`);
     repaired.add(id);
   }
-  // name files of containers that never got (or no longer have) that name
+  // name files of containers that never got (or no longer have) that name, locks of containers gone
   try {
     dropStaleNames();
+    dropStaleLocks();
   } catch (e) {
     errors.push(e as Error);
   }

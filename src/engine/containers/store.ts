@@ -135,6 +135,28 @@ export function dropStaleNames(): string[] {
   });
 }
 
+/**
+ * Lock files of containers that are gone: deleteRecord removes the lock after the record, so an `rm`
+ * killed in between leaves it, and nothing names that id again. Swept under the global lock, which
+ * record creation also holds, so no container can appear mid-sweep.
+ */
+export function dropStaleLocks(): string[] {
+  return withLock("containers", () => {
+    const dropped: string[] = [];
+    let files: string[] = [];
+    try {
+      files = readdirSync(dirs.locks());
+    } catch {}
+    for (const f of files) {
+      const id = /^ctr-([0-9a-f]{64})\.lock$/.exec(f)?.[1];
+      if (!id || existsSync(cpaths.dir(id))) continue;
+      rmQuiet(join(dirs.locks(), f));
+      dropped.push(id);
+    }
+    return dropped;
+  });
+}
+
 export function nameConflict(name: string, owner: string): ConflictError {
   return new ConflictError(
     `Error response from daemon: Conflict. The container name "/${name}" is already in use by container "${owner}". You have to remove (or rename) that container to be able to reuse that name.`,
