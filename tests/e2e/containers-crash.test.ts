@@ -424,6 +424,20 @@ describe("containers: kill -9 at any moment", () => {
     expect(list(join(root, "containers", "_names"))).toEqual([]);
   });
 
+  test("rm -f killed after marking the removal: the --rm container's supervisor removes it when it ends", async () => {
+    const id = await ok(["run", "-d", "--rm", "--name", "rmk", "busybox", "sleep", "1000"]);
+    // what rm -f leaves when killed between its state write and its kill: a removal by a process now gone
+    const gone = Bun.spawnSync(["true"]).pid;
+    const statePath = join(root, "containers", id, "state.json");
+    const state = JSON.parse(readFileSync(statePath, "utf8"));
+    writeFileSync(statePath, JSON.stringify({ ...state, ManuallyStopped: true, Removing: true, RemovingBy: { Pid: gone, Start: 1 } }));
+    await ok(["kill", "rmk"]);
+    const end = Date.now() + 10_000;
+    while (existsSync(join(root, "containers", id)) && Date.now() < end) await Bun.sleep(50);
+    expect(existsSync(join(root, "containers", id))).toBe(false);
+    expect((await cli(["inspect", "rmk"], 10_000)).code).toBe(1);
+  });
+
   test("rm killed after the record went, before its lock file: the next rm -f sweeps the lock", async () => {
     const id = await ok(["run", "-d", "--name", "lk", "busybox", "true"]);
     await ok(["wait", "lk"]);

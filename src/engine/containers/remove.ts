@@ -9,6 +9,7 @@ import { dropVolumeClaim } from "../volumes/index.ts";
 import { cleanupRuntime, refresh } from "./refresh.ts";
 import { duBytes } from "./list.ts";
 import { viewOf } from "./status.ts";
+import { procStartTime } from "./procs.ts";
 import { killContainer } from "./stop.ts";
 import { deleteRecord, listIds, loadRecord, updateState } from "./store.ts";
 import { can } from "./types.ts";
@@ -36,7 +37,8 @@ export async function removeContainer(ref: string, force = false, volumes = fals
         `Error response from daemon: cannot remove container "${v.record.Name}": container is ${what.slice(2)}: stop the container before removing or force remove`,
       );
     }
-    updateState(v.id, (s) => void ((s.ManuallyStopped = true), (s.Removing = true)));
+    const self = { Pid: process.pid, Start: procStartTime(process.pid) ?? 0 };
+    updateState(v.id, (s) => void ((s.ManuallyStopped = true), (s.Removing = true), (s.RemovingBy = self)));
     try {
       await killContainer(v.id, "KILL");
     } catch {}

@@ -27,9 +27,9 @@ import { DRAIN_MS, IDLE_ENV, pumpFd, type IdleArgs, type ResumeArgs, type RunArg
 import type { Pending } from "./log-format.ts";
 import { JsonLogWriter } from "./logs.ts";
 import { fdStream, finishRun, recordStartError, selfStart, startSession, type Exit, type Session } from "./session.ts";
-import { signalIfSame } from "./procs.ts";
+import { isAlive, signalIfSame } from "./procs.ts";
 import { clearLive, cpaths, loadLive, loadRecord, loadState, updateState, writeLive } from "./store.ts";
-import type { ContainerRecord } from "./types.ts";
+import type { ContainerRecord, StateFile } from "./types.ts";
 
 /**
  * a run whose fds we hold (output pipes we made, the stdin pipe's write end, the pty master): handed to
@@ -165,7 +165,7 @@ export async function superviseMain(args: string[]): Promise<void> {
     resumed,
   );
   clearLive(id);
-  if (rec.HostConfig.AutoRemove && !loadState(id).Removing) {
+  if (rec.HostConfig.AutoRemove && !removerAlive(loadState(id))) {
     try {
       mkdirSync(dirname(cpaths.exit(id)), { recursive: true, mode: 0o700 });
       writeFileSync(cpaths.exit(id), String(loadState(id).ExitCode));
@@ -174,6 +174,12 @@ export async function superviseMain(args: string[]): Promise<void> {
     await removeContainer(id, true, true).catch(() => {});
   }
   process.exit(0);
+}
+
+/** an `rm -f` is removing the container and still alive to finish (a record without its pid: assume so) */
+function removerAlive(s: StateFile): boolean {
+  if (!s.Removing) return false;
+  return !s.RemovingBy || isAlive(s.RemovingBy.Pid, s.RemovingBy.Start);
 }
 
 /** pipes for a run's stdout and stderr, and its stdin with -i: [read end, write end] each */

@@ -138,6 +138,11 @@ export interface StateFile {
   /** "removing" in progress (rm -f racing a restart) */
   Removing?: boolean;
   /**
+   * The `rm -f` doing it (pid + start time): an --rm container's supervisor leaves the removal to it
+   * while it lives, and does it itself when that rm was killed half-way.
+   */
+  RemovingBy?: { Pid: number; Start: number };
+  /**
    * A commit paused the container for its read: that process (pid + start time). If it is gone with
    * the container still paused (killed mid-commit), the next refresh thaws it.
    */
