@@ -78,15 +78,15 @@ export async function startSession(rec: ContainerRecord, io: SessionIo): Promise
       // once init has its payload: the cgroup is made and joined while init builds the mounts; the
       // first move can wait for an RCU grace period (cgroups/warm.ts). Init waits for it before its
       // cgroup namespace and execve.
+      // PID 1 goes on record here too, before init is let go to execve: from then on it may run the
+      // user's program, and a kill -9 of this process after that moment must leave a container that
+      // reads as running with that PID 1 (and as exited once it is gone), never a "created" one whose
+      // process nobody knows of. Written while init still builds its mounts, these writes cost the
+      // start nothing.
       onSpawn: async (pid: number) => {
         cg.create(resourcesOf(rec.HostConfig));
         trace("cgroup created");
         cg.addProcess(pid);
-      },
-      // On record before init is let go to execve: from then on PID 1 may run the user's program, and a
-      // kill -9 of this process after that moment must leave a container that reads as running with
-      // that PID 1 (and as exited once it is gone), never a "created" one whose process nobody knows of.
-      beforeExec: async (pid: number) => {
         prior.state = loadState(id);
         prior.live = loadLive(id);
         startedAt = Date.now();
