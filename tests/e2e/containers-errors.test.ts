@@ -100,6 +100,8 @@ describe("containers: bad input and error paths", () => {
     await h.ok(["create", "--name", "cw", "-w", "/w", "busybox", "sh", "-c", "cd / && rmdir /w && echo x > /w"]);
     expect((await h.bunker(["start", "-a", "cw"])).code).toBe(0);
     expectRun(await h.bunker(["start", "-a", "cw"]), 1, "Cannot mkdir: /w is not a directory");
+    // a failed start that is neither "not found" nor "cannot execute": the daemon records 128
+    expect(await h.ok(["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "cw"])).toBe("exited 128");
     // exec keeps runc's chdir failure (126), as Docker's does
     await running("r1");
     expectRun(await h.bunker(["exec", "-w", "/etc/passwd", "r1", "true"]), 126, 'chdir to cwd ("/etc/passwd") set in config.json failed: not a directory');

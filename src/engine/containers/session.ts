@@ -194,7 +194,9 @@ async function pump(src: Source, stream: Stream, log: JsonLogWriter, io: Session
 
 /** state.json after a failed start: Docker keeps the container "created" with the error and exit code */
 export function recordStartError(id: string, err: unknown): void {
-  const code = err instanceof LaunchError ? err.exitCode : 125;
+  // Docker's daemon: 127 not found, 126 cannot be executed, any other failed start 128 (the CLI's own
+  // exit code for it is 125; State.ExitCode is what the daemon recorded)
+  const code = err instanceof LaunchError && (err.exitCode === 126 || err.exitCode === 127) ? err.exitCode : 128;
   const msg = err instanceof Error ? err.message : String(err);
   updateState(id, (s) => {
     s.Error = msg;
