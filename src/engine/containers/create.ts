@@ -18,6 +18,7 @@ import { discardPlan, parseMountFlags, planMounts } from "../mounts/index.ts";
 import { resolveInImage } from "../volumes/populate.ts";
 import { linuxSys } from "../../sys/linux.ts";
 import { discardedLimits } from "./limits.ts";
+import { checkDeviceCgroupRule, parseDeviceFlag } from "./devices.ts";
 import { cgroupOf, resourcesOf } from "./resources.ts";
 import { cpaths, insertRecord, NAME_RE, newId, randomName } from "./store.ts";
 import type { ContainerRecord, HostConfig } from "./types.ts";
@@ -96,6 +97,8 @@ export function checkFlags(opts: CreateOptions): void {
   collectEnv(opts.envFiles, opts.env);
   parseLabels(opts.labels);
   parseLimits(opts);
+  for (const d of opts.devices ?? []) parseDeviceFlag(d);
+  for (const r of opts.deviceCgroupRules ?? []) checkDeviceCgroupRule(r);
   if (opts.autoRemove && opts.restart && opts.restart !== "no")
     throw clientError("conflicting options: cannot specify both --restart and --rm");
   for (const s of opts.securityOpt) {
@@ -218,6 +221,8 @@ function buildRecord(id: string, o: CreateOptions, img: ResolvedImage, limits: L
     Init: o.init ? true : null,
     MaskedPaths: [],
     ReadonlyPaths: [],
+    ...(o.devices?.length ? { Devices: o.devices.map(parseDeviceFlag) } : {}),
+    ...(o.deviceCgroupRules?.length ? { DeviceCgroupRules: o.deviceCgroupRules } : {}),
   };
 
   return {

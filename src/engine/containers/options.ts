@@ -53,6 +53,9 @@ export interface CreateOptions {
   volumes?: string[];
   mounts?: string[];
   tmpfs?: string[];
+  /** --device, --device-cgroup-rule as typed */
+  devices?: string[];
+  deviceCgroupRules?: string[];
 }
 
 export function engineError(message: string): BunkerError {

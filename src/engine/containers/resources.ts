@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CgroupManager, Resources } from "../../runtime/cgroups/types.ts";
+import { deviceRulesOf } from "./devices.ts";
 import type { HostConfig } from "./types.ts";
 
 /**
@@ -32,6 +33,7 @@ export function resourcesOf(hc: HostConfig): Resources {
   if (hc.CpusetMems) r.cpusetMems = hc.CpusetMems;
   if (hc.PidsLimit !== null && hc.PidsLimit !== 0) r.pidsLimit = hc.PidsLimit;
   if (hc.Privileged) r.devices = ["a *:* rwm"];
+  else if (hc.Devices?.length || hc.DeviceCgroupRules?.length) r.devices = deviceRulesOf(hc);
   return r;
 }
 

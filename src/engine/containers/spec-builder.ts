@@ -5,6 +5,7 @@
  */
 import { capabilitySpec } from "../../runtime/caps.ts";
 import { DEFAULT_CAPABILITIES, DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, type ProcessSpec, type RuntimeSpec } from "../../runtime/spec.ts";
+import { deviceNodesOf } from "./devices.ts";
 import { cpaths } from "./store.ts";
 import type { ContainerRecord } from "./types.ts";
 
@@ -57,6 +58,7 @@ export function buildRuntimeSpec(rec: ContainerRecord, seccomp: SeccompSource | 
     readonlyPaths: hc.Privileged ? [] : DEFAULT_READONLY_PATHS,
     etcFiles: { hostname: rec.HostnamePath, hosts: rec.HostsPath, resolvConf: rec.ResolvConfPath },
     sysctl: {},
-    devices: [],
+    // looked up now, not at create (Docker's daemon does it at start too): a missing device fails here
+    devices: deviceNodesOf(hc),
   };
 }

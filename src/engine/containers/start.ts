@@ -6,6 +6,7 @@
 import { writeSync } from "node:fs";
 import { BunkerError, ConflictError } from "../../errors.ts";
 import { spawnSupervisor } from "../../runtime/supervisor/spawn.ts";
+import { deviceNodesOf } from "./devices.ts";
 import { fileSize } from "./logs.ts";
 import { signalIfSame } from "./procs.ts";
 import { refresh } from "./refresh.ts";
@@ -26,7 +27,23 @@ async function guardStart(ref: string): Promise<ContainerView | null> {
   if (v.status === "paused") throw new ConflictError(`Error response from daemon: cannot start a paused container, try unpause instead`);
   if (!can.start(v.status)) throw new ConflictError(`Error response from daemon: container ${v.id} is ${v.status}`);
   updateState(v.id, (s) => void ((s.ManuallyStopped = false), (s.Error = "")));
+  checkDevices(v.id);
   return v;
+}
+
+/**
+ * Docker's daemon looks up --device nodes while it builds the spec, before any runtime is asked, so
+ * its words come without the runtime's "failed to create task" wrapping (State.Error records them).
+ */
+function checkDevices(id: string): void {
+  const hc = loadRecord(id)?.HostConfig;
+  if (!hc?.Devices?.length) return;
+  try {
+    deviceNodesOf(hc);
+  } catch (err) {
+    recordStartError(id, err);
+    throw new BunkerError(`Error response from daemon: ${(err as Error).message}`, { exitCode: 125 });
+  }
 }
 
 /** detached start; returns the container id (a running container is left alone, like Docker) */

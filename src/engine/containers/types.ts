@@ -55,6 +55,17 @@ export interface HostConfig {
   Init: boolean | null;
   MaskedPaths: string[];
   ReadonlyPaths: string[];
+  /** --device as typed (absent in records made before the flag existed) */
+  Devices?: DeviceMapping[];
+  /** --device-cgroup-rule as typed */
+  DeviceCgroupRules?: string[] | null;
+}
+
+/** one --device value, in the API's shape */
+export interface DeviceMapping {
+  PathOnHost: string;
+  PathInContainer: string;
+  CgroupPermissions: string;
 }
 
 export interface ContainerConfig {

@@ -23,7 +23,10 @@ export const DEV_SYMLINKS: ReadonlyArray<[string, string]> = [
 export function createDevices(ctx: InitContext, spec: RuntimeSpec, rootFd: number): void {
   const dev = ctx.sys.openat2(rootFd, "dev", O_PATH | O_DIRECTORY | O_CLOEXEC, 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
   try {
+    // a --device at a default's path takes its place (runc's createDevices drops the default)
+    const taken = new Set(spec.devices.map((d) => d.path));
     for (const [name, major, minor] of DEFAULT_DEVICES) {
+      if (taken.has(`/dev/${name}`)) continue;
       try {
         ctx.sys.mknodat(dev, name, S_IFCHR | 0o666, makeDev(major, minor));
       } catch (e) {
@@ -45,7 +48,13 @@ export function createDevices(ctx: InitContext, spec: RuntimeSpec, rootFd: numbe
     const dir = openInRootFd(ctx, rootFd, parent, "dir");
     try {
       const name = d.path.slice(d.path.lastIndexOf("/") + 1);
-      ctx.sys.mknodat(dir, name, (d.type === "b" ? S_IFBLK : S_IFCHR) | (d.mode & 0o7777), makeDev(d.major, d.minor));
+      try {
+        ctx.sys.mknodat(dir, name, (d.type === "b" ? S_IFBLK : S_IFCHR) | (d.mode & 0o7777), makeDev(d.major, d.minor));
+      } catch (e) {
+        // runc keeps what is there (a directory given twice, a node a symlink already names)
+        if (e instanceof SysError && e.errno === Errno.EEXIST) continue;
+        throw e;
+      }
       const node = openInRootFd(ctx, rootFd, d.path);
       try {
         ctx.sys.fchownat(node, "", d.uid, d.gid, AT_EMPTY_PATH);
